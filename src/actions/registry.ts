@@ -1,0 +1,46 @@
+import type { ActionType } from "./types.ts";
+import { webhookAction } from "./webhook.ts";
+
+/** Every action this build can perform. Channels add theirs here. */
+export const ACTION_TYPES: readonly ActionType[] = [webhookAction];
+
+/**
+ * Action names of file-name prefixes (DESIGN.md), for files without an `action:` field. Some name
+ * actions that arrive with later channels; such an item is rejected with that reason.
+ */
+const PREFIX_ACTIONS: Record<string, string> = {
+  EMAIL_: "send_email",
+  GMAIL_: "send_email",
+  LINKEDIN_: "linkedin_post",
+  FACEBOOK_: "facebook_post",
+  INSTAGRAM_: "instagram_post",
+  TWITTER_: "x_post",
+  WHATSAPP_: "whatsapp_reply",
+  WEBHOOK_: "webhook",
+};
+
+/**
+ * The action an approved file asks for: its `action:` field, else its file-name prefix.
+ *
+ * @example
+ * ```ts
+ * actionOf("WEBHOOK_deploy.md", {}); // "webhook"
+ * actionOf("note.md", { action: "send_email" }); // "send_email"
+ * actionOf("note.md", {}); // undefined
+ * ```
+ */
+export function actionOf(
+  fileName: string,
+  frontMatter: Record<string, unknown>,
+): string | undefined {
+  const declared = frontMatter.action;
+  if (typeof declared === "string" && declared.trim() !== "") return declared.trim().toLowerCase();
+  const upper = fileName.toUpperCase();
+  const prefix = Object.keys(PREFIX_ACTIONS).find((p) => upper.startsWith(p));
+  return prefix ? PREFIX_ACTIONS[prefix] : undefined;
+}
+
+/** The action type of that name or alias, if this build has it. */
+export function findActionType(name: string): ActionType | undefined {
+  return ACTION_TYPES.find((type) => type.name === name || type.aliases?.includes(name));
+}

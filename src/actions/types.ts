@@ -1,0 +1,61 @@
+/** An approved item, as the executor hands it to an action. */
+export interface ApprovedItem {
+  id: string;
+  /** The action's name, e.g. `webhook`. */
+  action: string;
+  /** The file's name as the human approved it. */
+  fileName: string;
+  frontMatter: Record<string, unknown>;
+  body: string;
+}
+
+/** What an action needs from the settings. */
+export interface ActionSettings {
+  /** Named webhook URLs from aiemp.yaml. */
+  webhooks: Readonly<Record<string, string>>;
+  /** Sent as User-Agent. */
+  userAgent: string;
+}
+
+/**
+ * A request made ready in the main thread: what the action run may reach, what a dry run records,
+ * and the data the run gets.
+ */
+export interface PreparedAction {
+  /** `host:port` pairs the run may connect to; nothing else is reachable. */
+  hosts: string[];
+  /** Files the run may read (the item and its attachments). */
+  readable: string[];
+  /** What would be sent, with secrets left out: recorded for dry runs and in the result. */
+  summary: Record<string, unknown>;
+  /** Handed to `perform` inside the sandboxed run. */
+  request: unknown;
+}
+
+/** How an action ended. `retryable` is true only when trying again cannot repeat its effect. */
+export type ActionResult =
+  | { ok: true; remoteId?: string; detail?: string }
+  | { ok: false; retryable: boolean; reason: string };
+
+/** An approved item that cannot be acted on as written; the message says what to change. */
+export class ActionInputError extends Error {
+  override name = "ActionInputError";
+}
+
+/** One kind of outward action: how to recognise it, prepare it, and perform it. */
+export interface ActionType {
+  name: string;
+  /** Other names accepted in `action:` (e.g. `twitter_post` for `x_post`). */
+  aliases?: string[];
+  /** File-name prefixes that select this action when `action:` is absent. */
+  prefixes: string[];
+  /**
+   * True when repeating the request cannot repeat its effect (the remote honours the idempotency
+   * key), so an attempt cut off by a crash may be retried.
+   */
+  idempotent(item: ApprovedItem): boolean;
+  /** Checks the item and builds the request; throws {@linkcode ActionInputError}. Pure. */
+  prepare(item: ApprovedItem, settings: ActionSettings): PreparedAction;
+  /** Performs the request; runs in a fresh Worker with only the prepared permissions. */
+  perform(request: unknown, signal: AbortSignal): Promise<ActionResult>;
+}

@@ -1,0 +1,316 @@
+import { basename, extname, join } from "node:path";
+import { ACTION_TYPES, actionOf, type ApprovedItem, findActionType } from "../actions/mod.ts";
+import type { AuditEntry } from "../audit/mod.ts";
+import {
+  isTemporaryName,
+  moveInto,
+  NoteError,
+  parseNote,
+  renderNote,
+  replaceSection,
+  settleExistingFiles,
+  type VaultLayout,
+  watchSettledFiles,
+  writeFileAtomic,
+} from "../vault/mod.ts";
+import {
+  type InflightRecord,
+  isInflightRecord,
+  readInflight,
+  removeInflight,
+  writeInflight,
+} from "./inflight.ts";
+import {
+  destinationOf,
+  type ExecutionOutcome,
+  type FinalResult,
+  noteWithResult,
+  textWithResult,
+} from "./outcome.ts";
+
+/** The approval executor's settings and its links to the outside world. */
+export interface DispatcherOptions {
+  layout: VaultLayout;
+  /** Attempts per item before it is rejected. */
+  maxRetries: number;
+  retryDelayMs: number;
+  /** Quiet time before a file in Approved/ is taken (a copy may still be running). */
+  settleMs: number;
+  /** Performs one attempt (in the orchestrator: a round trip to the main thread). */
+  execute(item: ApprovedItem, attempt: number): Promise<ExecutionOutcome>;
+  /** Appends to the audit log. */
+  record(entry: AuditEntry): void;
+  log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+  activity?: (text: string) => void;
+  now?: () => Date;
+}
+
+/** Executes what the human approved, at most once each. */
+export interface Dispatcher {
+  /** Deals with items a previous run left in `.aiemp/inflight/`. */
+  recover(): Promise<void>;
+  /** Claims and executes one file that appeared in Approved/. */
+  handleApproved(path: string, signal?: AbortSignal): Promise<void>;
+  run(signal: AbortSignal): Promise<void>;
+  /** Recovers and executes what is waiting now, then returns how many items were finished. */
+  sweep(): Promise<number>;
+}
+
+/**
+ * Creates the approval executor. For each file in Approved/ it:
+ *
+ * 1. claims it by renaming it into `.aiemp/inflight/` (another claimant finds nothing),
+ * 2. reads it; an unreadable file or an unknown action goes to Rejected/ with the reason,
+ * 3. records the attempt as started, then has it executed,
+ * 4. records the outcome, writes the result section, and moves it to Done/ or Rejected/.
+ *
+ * A retryable failure is tried again after `retryDelayMs`, up to `maxRetries` attempts.
+ * At start-up, an item whose attempt was cut off by a crash is retried only when its action is
+ * idempotent; otherwise it goes back to Pending_Approval/ marked `interrupted: may have been sent`.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { layout } = options;
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+  const activity = options.activity ?? (() => {});
+  let finished = 0;
+
+  async function finish(path: string, result: FinalResult, item?: ApprovedItem) {
+    const text = await Deno.readTextFile(path);
+    let updated: string;
+    try {
+      const note = noteWithResult(parseNote(text), result);
+      updated = renderNote(note.frontMatter, note.body);
+    } catch {
+      updated = textWithResult(text, result);
+    }
+    await writeFileAtomic(path, updated);
+    const folder = destinationOf(result);
+    const target = await moveInto(path, layout.folder(folder));
+    await removeInflight(path);
+    finished++;
+    const name = basename(target);
+    const why = result.error ? `: ${result.error}` : "";
+    log(folder === "Done" ? "info" : "warning", `${name} → ${folder}/ (${result.outcome})${why}`);
+    activity(`${item?.action ?? "approval"} ${name}: ${result.outcome.replace("_", " ")}${why}`);
+    if (result.outcome === "rejected") {
+      options.record({ event: "rejected", id: item?.id, file: name, reason: result.error });
+    }
+  }
+
+  const reject = (path: string, error: string, item?: ApprovedItem, attempts = 0) =>
+    finish(path, { outcome: "rejected", when: now(), attempts, error }, item);
+
+  /** Reads a claimed file into an item, or rejects it with the reason. */
+  async function readItem(path: string): Promise<ApprovedItem | undefined> {
+    const fileName = basename(path);
+    if (extname(fileName).toLowerCase() !== ".md") {
+      await reject(path, "not an approval request: approval requests are Markdown (.md) notes");
+      return undefined;
+    }
+    let note;
+    try {
+      note = parseNote(await Deno.readTextFile(path));
+    } catch (error) {
+      const why = error instanceof NoteError ? error.message : `cannot read it: ${error}`;
+      await reject(path, `malformed front matter: ${why}; fix it and approve again`);
+      return undefined;
+    }
+    const id = typeof note.frontMatter.id === "string" || typeof note.frontMatter.id === "number"
+      ? String(note.frontMatter.id)
+      : fileName.replace(/\.md$/i, "");
+    const action = actionOf(fileName, note.frontMatter);
+    const item = { id, action: action ?? "", fileName, ...note };
+    if (!action) {
+      await reject(
+        path,
+        "no action: add 'action: NAME' to the front matter or name the file with a prefix such as WEBHOOK_",
+        item,
+      );
+      return undefined;
+    }
+    if (!findActionType(action)) {
+      const known = ACTION_TYPES.map((type) => type.name).join(", ");
+      await reject(path, `unknown action '${action}'; this version can perform: ${known}`, item);
+      return undefined;
+    }
+    return item;
+  }
+
+  async function attempt(
+    path: string,
+    item: ApprovedItem,
+    record: InflightRecord,
+    signal?: AbortSignal,
+  ) {
+    for (let n = record.attempts + 1; n <= options.maxRetries; n++) {
+      record = { ...record, attempts: n, attemptStarted: now().toISOString() };
+      await writeInflight(path, record);
+      const outcome = await options.execute(item, n);
+      if (outcome.ok) {
+        const result: FinalResult = outcome.dryRun
+          ? { outcome: "dry_run", when: now(), attempts: n, wouldSend: outcome.wouldSend }
+          : {
+            outcome: "sent",
+            when: now(),
+            attempts: n,
+            remoteId: outcome.remoteId,
+            detail: outcome.detail,
+          };
+        await writeInflight(path, {
+          ...record,
+          result: { ...result, when: result.when.toISOString() },
+        });
+        return await finish(path, result, item);
+      }
+      if (!outcome.retryable || n === options.maxRetries) {
+        const result: FinalResult = {
+          outcome: "failed",
+          when: now(),
+          attempts: n,
+          error: outcome.reason,
+        };
+        await writeInflight(path, {
+          ...record,
+          result: { ...result, when: result.when.toISOString() },
+        });
+        return await finish(path, result, item);
+      }
+      record = { ...record, attemptStarted: undefined, lastError: outcome.reason };
+      await writeInflight(path, record);
+      log(
+        "warning",
+        `${item.fileName}: attempt ${n} failed (${outcome.reason}); retrying in ${
+          options.retryDelayMs / 1000
+        }s`,
+      );
+      if (await stopped(options.retryDelayMs, signal)) return; // retried at the next start
+    }
+  }
+
+  async function resume(path: string, signal?: AbortSignal) {
+    const record = await readInflight(path);
+    if (record?.result) {
+      const { when, ...rest } = record.result;
+      return await finish(path, { ...rest, when: new Date(when) }, undefined);
+    }
+    const item = await readItem(path);
+    if (!item) return;
+    const fresh: InflightRecord = record ?? { id: item.id, action: item.action, attempts: 0 };
+    if (fresh.attemptStarted) {
+      const type = findActionType(item.action)!;
+      if (!type.idempotent(item)) return await sendBack(path, item, fresh);
+      log(
+        "warning",
+        `${item.fileName}: an attempt was cut off; retrying (the action is idempotent)`,
+      );
+      fresh.attemptStarted = undefined;
+    }
+    await attempt(path, item, fresh, signal);
+  }
+
+  /** An attempt was cut off and repeating it could act twice: the human decides. */
+  async function sendBack(path: string, item: ApprovedItem, record: InflightRecord) {
+    const frontMatter = {
+      ...item.frontMatter,
+      status: "interrupted",
+      interrupted: "may have been sent",
+      interrupted_at: record.attemptStarted,
+    };
+    const notice = `aiemp stopped while performing this (attempt ${record.attempts}, started ` +
+      `${record.attemptStarted}). It may or may not have gone out. Check before approving it again; ` +
+      "moving it to Approved/ will perform it again.";
+    const body = replaceSection(item.body, "interrupted", notice, "## Interrupted");
+    await writeFileAtomic(path, renderNote(frontMatter, body));
+    const target = await moveInto(path, layout.folder("Pending_Approval"));
+    await removeInflight(path);
+    options.record({
+      event: "interrupted",
+      id: item.id,
+      action: item.action,
+      file: basename(target),
+    });
+    log(
+      "warning",
+      `${
+        basename(target)
+      } was interrupted and may have been sent; back in Pending_Approval/ for you to check`,
+    );
+    activity(`${item.action} ${basename(target)}: interrupted, may have been sent — check it`);
+  }
+
+  const dispatcher: Dispatcher = {
+    async recover() {
+      await Deno.mkdir(layout.inflight, { recursive: true });
+      for await (const entry of Deno.readDir(layout.inflight)) {
+        if (!entry.isFile || isInflightRecord(entry.name)) continue;
+        await resume(join(layout.inflight, entry.name)).catch((error) =>
+          log(
+            "error",
+            `Cannot resume ${entry.name}: ${error instanceof Error ? error.message : error}`,
+          )
+        );
+      }
+    },
+
+    async handleApproved(path, signal) {
+      if (signal?.aborted) return;
+      let claimed: string;
+      try {
+        claimed = await moveInto(path, layout.inflight);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return;
+        throw error;
+      }
+      options.record({ event: "claimed", file: basename(path) });
+      try {
+        await resume(claimed, signal);
+      } catch (error) {
+        log(
+          "error",
+          `${basename(path)}: ${
+            error instanceof Error ? error.message : error
+          }; it stays in .aiemp/inflight/ and is resumed at the next start`,
+        );
+      }
+    },
+
+    async run(signal) {
+      await dispatcher.recover();
+      await watchSettledFiles({
+        folders: [layout.folder("Approved")],
+        settleMs: options.settleMs,
+        skip: isTemporaryName,
+        onSettled: (path) => dispatcher.handleApproved(path, signal),
+      }, signal);
+    },
+
+    async sweep() {
+      const before = finished;
+      await dispatcher.recover();
+      await settleExistingFiles({
+        folders: [layout.folder("Approved")],
+        settleMs: options.settleMs,
+        skip: isTemporaryName,
+        onSettled: (path) => dispatcher.handleApproved(path),
+      });
+      return finished - before;
+    },
+  };
+  return dispatcher;
+}
+
+/** Waits `ms`; true when `signal` stopped the wait first. */
+function stopped(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const timer = setTimeout(() => done(false), ms);
+    const onAbort = () => done(true);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    function done(aborted: boolean) {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(aborted);
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import {
+  ActionInputError,
+  type ActionSettings,
+  type ApprovedItem,
+  findActionType,
+  runActionSandboxed,
+} from "../actions/mod.ts";
+import type { AuditLog } from "../audit/mod.ts";
+import type { ExecutionOutcome } from "./outcome.ts";
+
+/** What one attempt needs from the orchestrator. */
+export interface ExecuteOptions {
+  settings: ActionSettings;
+  audit: AuditLog;
+  dryRun: boolean;
+  timeoutMs: number;
+  /** Aborts a running action at shutdown. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Performs one attempt of an approved item, in the main thread: prepares the request, records
+ * `started` in the audit log (on disk before anything is sent), runs it in a sandboxed Worker,
+ * and records `done` or `failed`. In dry-run mode it records what would be sent and contacts nothing.
+ */
+export async function executeApproved(
+  item: ApprovedItem,
+  attempt: number,
+  options: ExecuteOptions,
+): Promise<ExecutionOutcome> {
+  const type = findActionType(item.action);
+  if (!type) return { ok: false, retryable: false, reason: `unknown action '${item.action}'` };
+  const base = { id: item.id, action: item.action, file: item.fileName, attempt };
+  let prepared;
+  try {
+    prepared = type.prepare(item, options.settings);
+  } catch (error) {
+    if (!(error instanceof ActionInputError)) throw error;
+    await options.audit.append({ event: "invalid", ...base, reason: error.message });
+    return { ok: false, retryable: false, reason: error.message };
+  }
+  if (options.dryRun) {
+    await options.audit.append({ event: "dry_run", ...base, would_send: prepared.summary });
+    return { ok: true, dryRun: true, wouldSend: prepared.summary };
+  }
+  await options.audit.append({ event: "started", ...base, hosts: prepared.hosts });
+  const result = await runActionSandboxed(type.name, prepared, {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  await options.audit.append(
+    result.ok
+      ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail }
+      : { event: "failed", ...base, retryable: result.retryable, reason: result.reason },
+  );
+  return result;
+}

@@ -1,0 +1,125 @@
+import type { Config } from "../config/mod.ts";
+import { type ActivityEntry, writeDashboard } from "../dashboard/mod.ts";
+import type { ChildStatus } from "../supervisor/mod.ts";
+import type { VaultFolder, VaultLayout } from "../vault/mod.ts";
+import { type OrchestratorState, writeState } from "./state.ts";
+
+/** The folders whose items the Dashboard and `aiemp status` count. */
+export const COUNTED_FOLDERS: VaultFolder[] = [
+  "Inbox",
+  "Needs_Action",
+  "Plans",
+  "Pending_Approval",
+  "Approved",
+  "Done",
+  "Rejected",
+];
+
+/**
+ * Counts the items in each queue folder: plain files only, no hidden ones, no subfolders
+ * (attachments and archives are not items).
+ */
+export async function countItems(layout: VaultLayout): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  await Promise.all(COUNTED_FOLDERS.map(async (folder) => {
+    let n = 0;
+    try {
+      for await (const entry of Deno.readDir(layout.folder(folder))) {
+        if (entry.isFile && !entry.name.startsWith(".")) n++;
+      }
+    } catch { /* a missing folder has no items */ }
+    counts[folder] = n;
+  }));
+  return Object.fromEntries(COUNTED_FOLDERS.map((folder) => [folder, counts[folder]]));
+}
+
+/**
+ * The one writer of `.aiemp/state.json` and Dashboard.md. Components report to it; it writes both
+ * files at most once per `dashboard.refresh_ms`, and at once on `flush()`.
+ */
+export class StatusBoard {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly layout: VaultLayout,
+    readonly config: Config,
+    readonly state: OrchestratorState,
+    readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Adds a line to the recent activity (newest first, at most `dashboard.activity_entries`). */
+  addActivity(text: string): void {
+    this.state.activity.unshift({ when: this.now().toISOString(), text });
+    this.state.activity.length = Math.min(
+      this.state.activity.length,
+      this.config.dashboard.activity_entries * 5,
+    );
+    this.changed();
+  }
+
+  /** Keeps the newest `keep` activity entries and returns the others, oldest first. */
+  rollActivity(keep: number): ActivityEntry[] {
+    const rolled = this.state.activity.splice(keep).reverse();
+    this.changed();
+    return rolled;
+  }
+
+  /** Shows (or with empty text clears) the alert raised by `source`. */
+  setAlert(source: string, text: string): void {
+    if (text) this.state.alerts[source] = text;
+    else delete this.state.alerts[source];
+    this.changed();
+  }
+
+  setComponents(components: ChildStatus[]): void {
+    this.state.components = components;
+    this.changed();
+  }
+
+  recordSchedule(name: string, run: { ok: boolean; summary: string }, when: Date): void {
+    this.state.schedules[name] = { last_run: when.toISOString(), ...run };
+    this.changed();
+  }
+
+  /** Asks for a write soon (coalescing bursts of changes into one write). */
+  changed(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush().catch(() => {});
+    }, this.config.dashboard.refresh_ms);
+  }
+
+  /** Writes state.json and Dashboard.md now. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#writing = this.#writing.catch(() => {}).then(() => this.#write());
+    return this.#writing;
+  }
+
+  async #write(): Promise<void> {
+    const now = this.now();
+    this.state.updated = now.toISOString();
+    await writeState(this.layout.state, this.state);
+    const online = this.state.online;
+    const down = this.state.components.filter((c) => c.state !== "running");
+    await writeDashboard(this.layout.dashboard, {
+      now,
+      online,
+      headline: online
+        ? down.length === 0
+          ? "System Online: all components active"
+          : `System Online: ${down.length} component(s) not running`
+        : "System Offline: orchestrator stopped",
+      startedAt: this.state.started ? new Date(this.state.started) : undefined,
+      pid: this.state.pid,
+      dryRun: this.state.dry_run,
+      components: this.state.components,
+      counts: await countItems(this.layout),
+      activity: this.state.activity.slice(0, this.config.dashboard.activity_entries),
+      alerts: Object.values(this.state.alerts),
+    });
+  }
+}

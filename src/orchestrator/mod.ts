@@ -1,0 +1,24 @@
+/**
+ * The orchestrator: one process per vault that holds the lock, supervises the component Workers,
+ * runs the schedules, executes approved actions, and is the only writer of Dashboard.md, the state
+ * file and the audit log. Also what the CLI asks of it (status, stop, trigger).
+ * @module
+ */
+export {
+  StartError,
+  type StartOptions,
+  startOrchestrator,
+  type SweepSummary,
+} from "./orchestrator.ts";
+export {
+  healthProblems,
+  readStatus,
+  type StatusReport,
+  stopOrchestrator,
+  triggerTask,
+} from "./control.ts";
+export { COUNTED_FOLDERS, countItems } from "./board.ts";
+export { redactSecrets } from "./logging.ts";
+export { loadVaultSchedules } from "./schedules.ts";
+export { readState } from "./state.ts";
+export { VERSION } from "./version.ts";

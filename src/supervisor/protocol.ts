@@ -1,0 +1,20 @@
+/** Log levels a component may use; the same names as the orchestrator's log. */
+export type ComponentLogLevel = "debug" | "info" | "warning" | "error";
+
+/** What every component worker may tell the main thread. */
+export type ComponentReport =
+  | { kind: "log"; level: ComponentLogLevel; message: string }
+  | { kind: "activity"; text: string }
+  | { kind: "ready" }
+  | { kind: "exited"; summary?: Record<string, unknown> };
+
+/** What the main thread tells every component worker. */
+export type ComponentOrder =
+  | { kind: "start"; init: unknown }
+  | { kind: "stop" };
+
+/** A message on a component's channel: the common reports and orders, or the component's own. */
+export interface ComponentMessage {
+  kind: string;
+  [field: string]: unknown;
+}

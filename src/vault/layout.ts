@@ -1,0 +1,68 @@
+import { join, resolve } from "node:path";
+
+/** The folders of a vault, in the order an item travels through them. */
+export const VAULT_FOLDERS = [
+  "Inbox",
+  "Needs_Action",
+  "Plans",
+  "Pending_Approval",
+  "Approved",
+  "Rejected",
+  "Done",
+  "Logs",
+  "Briefings",
+] as const;
+
+/** One of the vault's folders. */
+export type VaultFolder = typeof VAULT_FOLDERS[number];
+
+/** Where everything in one vault lives; plain paths, computed once. */
+export interface VaultLayout {
+  root: string;
+  folder(name: VaultFolder): string;
+  dashboard: string;
+  config: string;
+  schedules: string;
+  stopFile: string;
+  /** `.aiemp/`: aiemp's own state, never edited by hand. */
+  internal: string;
+  lock: string;
+  state: string;
+  audit: string;
+  inflight: string;
+  requests: string;
+  inboxClaims: string;
+  secrets: string;
+  /** Where the originals of dropped files are kept, beside their task notes. */
+  attachments: string;
+}
+
+/**
+ * Computes the layout of the vault at `root` (made absolute).
+ *
+ * @example
+ * ```ts
+ * vaultLayout("vault").folder("Approved"); // "/abs/path/vault/Approved"
+ * ```
+ */
+export function vaultLayout(root: string): VaultLayout {
+  const abs = resolve(root);
+  const internal = join(abs, ".aiemp");
+  return {
+    root: abs,
+    folder: (name) => join(abs, name),
+    dashboard: join(abs, "Dashboard.md"),
+    config: join(abs, "aiemp.yaml"),
+    schedules: join(abs, "schedules.yaml"),
+    stopFile: join(abs, ".claude_stop"),
+    internal,
+    lock: join(internal, "lock"),
+    state: join(internal, "state.json"),
+    audit: join(internal, "audit.jsonl"),
+    inflight: join(internal, "inflight"),
+    requests: join(internal, "requests"),
+    inboxClaims: join(internal, "inbox-claims"),
+    secrets: join(internal, "secrets"),
+    attachments: join(abs, "Needs_Action", "attachments"),
+  };
+}

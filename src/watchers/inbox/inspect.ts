@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { isAbsolute, relative, resolve } from "node:path";
+
+/** What kind of thing was dropped, as far as the task note is concerned. */
+export type DroppedKind =
+  | "text"
+  | "binary"
+  | "empty"
+  | "too_large"
+  | "unreadable"
+  | "folder"
+  | "link_outside_vault"
+  | "special";
+
+/** What aiemp learned about a dropped file, without changing it. */
+export interface DroppedFile {
+  kind: DroppedKind;
+  size: number;
+  sha256?: string;
+  preview?: string;
+  /** For a link: where it points. */
+  target?: string;
+  /** For an unreadable file: the operating system's reason. */
+  error?: string;
+}
+
+/** Limits on what is read from a dropped file. */
+export interface InspectLimits {
+  maxBytes: number;
+  previewChars: number;
+  /** The vault: links pointing outside it are never followed. */
+  vault: string;
+}
+
+const SNIFF_BYTES = 8192;
+
+/**
+ * Looks at a dropped file: its size, SHA-256 and a text preview when it is text. Never follows a
+ * link out of the vault, never reads a file over the size limit or a device or pipe, and turns a
+ * read error into `unreadable` with the reason instead of throwing.
+ */
+export async function inspectDroppedFile(
+  path: string,
+  limits: InspectLimits,
+): Promise<DroppedFile> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    return { kind: "unreadable", size: 0, error: reason(error) };
+  }
+  if (info.isSymlink) {
+    const target = await Deno.readLink(path).catch(() => "");
+    const absolute = resolve(path, "..", target);
+    const inside = relative(limits.vault, absolute);
+    if (!target || inside.startsWith("..") || isAbsolute(inside)) {
+      return { kind: "link_outside_vault", size: 0, target };
+    }
+    try {
+      info = await Deno.stat(path);
+    } catch (error) {
+      return { kind: "unreadable", size: 0, target, error: reason(error) };
+    }
+  }
+  if (info.isDirectory) return { kind: "folder", size: 0 };
+  if (!info.isFile) return { kind: "special", size: 0 };
+  if (info.size === 0) return { kind: "empty", size: 0 };
+  if (info.size > limits.maxBytes) return { kind: "too_large", size: info.size };
+  try {
+    return await readContent(path, info.size, limits.previewChars);
+  } catch (error) {
+    return { kind: "unreadable", size: info.size, error: reason(error) };
+  }
+}
+
+async function readContent(path: string, size: number, previewChars: number): Promise<DroppedFile> {
+  using file = await Deno.open(path, { read: true });
+  const hash = createHash("sha256");
+  let head: Uint8Array | undefined;
+  let total = 0;
+  for await (const chunk of file.readable) {
+    if (!head) head = chunk.slice(0, SNIFF_BYTES);
+    else if (head.length < SNIFF_BYTES) {
+      head = concat(head, chunk.slice(0, SNIFF_BYTES - head.length));
+    }
+    hash.update(chunk);
+    total += chunk.length;
+  }
+  const sha256 = hash.digest("hex");
+  const text = head ? asText(head, total > head.length) : undefined;
+  if (text === undefined) return { kind: "binary", size: total || size, sha256 };
+  return { kind: "text", size: total, sha256, preview: [...text].slice(0, previewChars).join("") };
+}
+
+/** Decodes the first bytes as UTF-8 text, or undefined when they look binary. */
+function asText(head: Uint8Array, truncated: boolean): string | undefined {
+  if (head.includes(0)) return undefined;
+  try {
+    // A multi-byte character cut at the end of the sample is not a reason to call it binary.
+    return new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: truncated });
+  } catch {
+    return undefined;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotCapable) return "outside what aiemp may read";
+  if (error instanceof Deno.errors.NotFound) return "it points to a file that does not exist";
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}

@@ -1,0 +1,13 @@
+/**
+ * Watchers: components that turn what arrives on a channel into task notes. Each runs as a Worker
+ * whose entry module is listed here.
+ * @module
+ */
+export { createInboxWatcher, type InboxWatcher, type InboxWatcherOptions } from "./inbox/inbox.ts";
+export { fileTaskId, safeFileName } from "./inbox/names.ts";
+export { droppedFileNote, updateDroppedFileNote } from "./inbox/task_note.ts";
+export { type DroppedFile, inspectDroppedFile } from "./inbox/inspect.ts";
+export type { InboxWorkerInit } from "./inbox/worker_init.ts";
+
+/** Entry module of the inbox watcher's Worker. */
+export const INBOX_WORKER = new URL("./inbox/worker.ts", import.meta.url);
