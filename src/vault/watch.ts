@@ -42,7 +42,9 @@ export async function watchSettledFiles(
   signal: AbortSignal,
 ): Promise<void> {
   const watchOnly = options.watchOnly ?? [];
-  const watcher = Deno.watchFs([...options.folders, ...watchOnly], { recursive: false });
+  const all = [...options.folders, ...watchOnly];
+  for (const folder of all) await Deno.mkdir(folder, { recursive: true });
+  const watcher = Deno.watchFs(all, { recursive: false });
   const queue = settledQueue(options, signal);
   const sweep = async () => {
     for (const folder of options.folders) {
@@ -50,11 +52,14 @@ export async function watchSettledFiles(
     }
   };
   const sweeper = setInterval(() => sweep().catch(() => {}), options.sweepMs ?? 15_000);
-  signal.addEventListener("abort", () => {
+  const stop = () => {
     clearInterval(sweeper);
     queue.clear();
-    watcher.close();
-  }, { once: true });
+    try {
+      watcher.close();
+    } catch { /* closed already */ }
+  };
+  signal.addEventListener("abort", stop, { once: true });
   if (signal.aborted) return;
   await sweep();
   const watched = new Set([...options.folders, ...watchOnly]);
@@ -62,10 +67,16 @@ export async function watchSettledFiles(
     for await (const event of watcher) {
       for (const path of event.paths) {
         if (watched.has(dirname(path))) queue.touch(path);
+        else if (watched.has(path) && event.kind === "remove") {
+          throw new Deno.errors.NotFound(`the watched folder ${basename(path)}/ was removed`);
+        }
       }
     }
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) {
+      stop();
+      throw error;
+    }
   }
   await queue.idle();
 }

@@ -1,0 +1,207 @@
+/**
+ * Drives the real CLI as a subprocess against temporary vaults, with a loopback webhook server and
+ * waits on conditions (never fixed sleeps).
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DENO_ARGS = ["run", "-P=aiemp", "--config", join(ROOT, "deno.json"), "--quiet", join(ROOT, "main.ts")];
+/** A directory with a fake `claude` first on PATH. */
+export const FAKE_AGENT_BIN = fileURLToPath(new URL("../fixtures/bin", import.meta.url));
+
+/** A temporary vault created by `aiemp vault init`; removed by `cleanup()`. */
+export interface TestVault {
+  path: string;
+  file(...parts: string[]): string;
+  /** Writes aiemp.yaml (replacing the commented template). */
+  configure(yaml: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** Creates a vault in a fresh temporary folder with the real `aiemp vault init`. */
+export async function makeVault(settings?: string): Promise<TestVault> {
+  const parent = await Deno.makeTempDir({ prefix: "aiemp-test-" });
+  const path = join(parent, "vault");
+  const init = await aiemp(["vault", "init", "--path", path]);
+  if (init.code !== 0) throw new Error(`vault init failed: ${init.stderr}`);
+  const vault: TestVault = {
+    path,
+    file: (...parts) => join(path, ...parts),
+    configure: (yaml) => Deno.writeTextFile(join(path, "aiemp.yaml"), yaml),
+    cleanup: () => Deno.remove(parent, { recursive: true }).catch(() => {}),
+  };
+  if (settings) await vault.configure(settings);
+  return vault;
+}
+
+/** The environment of an aiemp run: no inherited vault or dry-run, the fake agent first on PATH. */
+function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.AIEMP_VAULT;
+  delete env.DRY_RUN;
+  return { ...env, PATH: `${FAKE_AGENT_BIN}:${env.PATH ?? ""}`, NO_COLOR: "1", ...extra };
+}
+
+/** Runs `aiemp ARGS` to completion. */
+export async function aiemp(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...DENO_ARGS, ...args],
+    cwd: ROOT,
+    env: testEnv(env),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** A running `aiemp start`. */
+export interface RunningAiemp {
+  pid: number;
+  /** Everything printed so far on stdout and stderr. */
+  output(): string;
+  /** Waits until the output contains `text`. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
+  /** Sends a signal and waits for the exit; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+  /** Resolves with the exit code when the process ends by itself. */
+  exited: Promise<number>;
+}
+
+/** Starts `aiemp start --vault VAULT ARGS` and waits until every component reports it is up. */
+export async function startAiemp(
+  vault: string,
+  args: string[] = [],
+  options: { env?: Record<string, string>; waitReady?: boolean } = {},
+): Promise<RunningAiemp> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...DENO_ARGS, "start", "--vault", vault, ...args],
+    cwd: ROOT,
+    env: testEnv(options.env),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (status) => {
+    await pumps;
+    return status.code;
+  });
+  const running: RunningAiemp = {
+    pid: child.pid,
+    output: () => text,
+    waitForOutput: (wanted, timeoutMs = 15_000) =>
+      waitFor(() => text.includes(wanted), `output to contain ${JSON.stringify(wanted)}\n--- output:\n${text}`, timeoutMs)
+        .then(() => {}),
+    async stop(signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* exited already */ }
+      return await exited;
+    },
+    exited,
+  };
+  if (options.waitReady !== false) {
+    await Promise.race([
+      running.waitForOutput("All components started"),
+      exited.then((code) => {
+        throw new Error(`aiemp start exited with ${code} before it was ready:\n${text}`);
+      }),
+    ]);
+  }
+  return running;
+}
+
+/**
+ * Polls `probe` every 25 ms until it returns something truthy, and returns that; fails after
+ * `timeoutMs` saying what it waited for.
+ */
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<Exclude<T, false | null | undefined | 0 | "">> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value as Exclude<T, false | null | undefined | 0 | "">;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`);
+}
+
+/** The names in a vault folder (plain files only). */
+export async function filesIn(folder: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) if (entry.isFile) names.push(entry.name);
+  } catch { /* missing folder */ }
+  return names.sort();
+}
+
+/** A request the loopback webhook server received. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A webhook receiver on 127.0.0.1 that records requests and answers as `respond` says. */
+export interface WebhookServer {
+  url: string;
+  port: number;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a loopback webhook server on a free port. */
+export function webhookServer(
+  respond: (request: ReceivedRequest, index: number) => Response | Promise<Response> = () =>
+    Response.json({ id: "remote-42" }),
+): WebhookServer {
+  const requests: ReceivedRequest[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const received = {
+      method: req.method,
+      path: new URL(req.url).pathname,
+      headers: Object.fromEntries(req.headers),
+      body: await req.text(),
+    };
+    requests.push(received);
+    return await respond(received, requests.length - 1);
+  });
+  const port = server.addr.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Writes an approval request into Pending_Approval/, then approves it by moving it to Approved/. */
+export async function approve(vault: TestVault, name: string, text: string): Promise<void> {
+  const pending = vault.file("Pending_Approval", name);
+  await Deno.writeTextFile(pending, text);
+  await Deno.rename(pending, vault.file("Approved", name));
+}
+
+/** An approval request for a webhook to `url`, with extra front matter lines. */
+export function webhookRequest(id: string, url: string, extra = ""): string {
+  return `---\nid: ${id}\ntype: approval_request\naction: webhook\nurl: ${url}\ncreated: 2026-11-21T05:00:00Z\nexpires: 2099-01-01T00:00:00Z\n${extra}---\nThe build finished.\n`;
+}
