@@ -13,7 +13,7 @@ export async function runActionSandboxed(
   action: string,
   prepared: PreparedAction,
   options: { timeoutMs: number; signal?: AbortSignal },
-): Promise<ActionResult> {
+): Promise<ActionResult & { interrupted?: boolean }> {
   const cutOff = AbortSignal.any([
     AbortSignal.timeout(options.timeoutMs),
     ...(options.signal ? [options.signal] : []),
@@ -38,11 +38,17 @@ export async function runActionSandboxed(
       reason: `the action run failed: ${error instanceof Error ? error.message : error}`,
     };
   }
-  return result ?? {
-    ok: false,
-    retryable: false,
-    reason: cutOff.aborted
-      ? "the action was cut off (timeout or shutdown); it may have been performed"
-      : "the action run ended without a result",
-  };
+  if (cutOff.aborted && !result?.ok) {
+    // Cut off by the timeout or the shutdown: whether the remote acted is unknown.
+    const why = options.signal?.aborted
+      ? "aiemp was shutting down"
+      : `no answer within ${options.timeoutMs / 1000}s`;
+    return {
+      ok: false,
+      retryable: result?.ok === false && result.retryable,
+      reason: `the action was cut off (${why}); it may have been performed`,
+      interrupted: true,
+    };
+  }
+  return result ?? { ok: false, retryable: false, reason: "the action run ended without a result" };
 }

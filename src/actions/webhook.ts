@@ -117,18 +117,19 @@ function webhookUrl(item: ApprovedItem, named: Readonly<Record<string, string>>)
 }
 
 function failedToConnect(error: unknown, idempotent: boolean): ActionResult {
-  const text = error instanceof Error ? error.message : String(error);
-  // A refused or unresolvable connection never carried the request.
-  const neverSent =
-    /connection refused|dns error|failed to lookup|no such host|name or service not known/i
-      .test(text);
+  const cause = error instanceof Error && error.cause ? String(error.cause) : "";
+  const text = `${error instanceof Error ? error.message : String(error)}${cause ? `: ${cause}` : ""}`;
+  // A failure while connecting (refused, no such host) never carried the request.
+  const neverSent = /\(Connect\)|connection refused|dns error|failed to lookup/i.test(text);
   const aborted = error instanceof DOMException && error.name === "AbortError";
+  // The request URL is left out of the reason: its path or query may hold a token.
+  const why = text.split("\n")[0].replace(/ for url \([^)]*\)/, "");
   return {
     ok: false,
     retryable: neverSent || idempotent,
     reason: aborted
       ? "the webhook did not answer in time; it may have received the request"
-      : `cannot reach the webhook: ${text.split("\n")[0]}`,
+      : `cannot reach the webhook: ${why}`,
   };
 }
 

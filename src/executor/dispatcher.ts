@@ -163,6 +163,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         });
         return await finish(path, result, item);
       }
+      if (outcome.interrupted && !outcome.retryable) {
+        return await sendBack(path, item, record, outcome.reason);
+      }
       if (!outcome.retryable || n === options.maxRetries) {
         const result: FinalResult = {
           outcome: "failed",
@@ -210,15 +213,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   /** An attempt was cut off and repeating it could act twice: the human decides. */
-  async function sendBack(path: string, item: ApprovedItem, record: InflightRecord) {
+  async function sendBack(
+    path: string,
+    item: ApprovedItem,
+    record: InflightRecord,
+    why = "aiemp stopped while performing this",
+  ) {
     const frontMatter = {
       ...item.frontMatter,
       status: "interrupted",
       interrupted: "may have been sent",
       interrupted_at: record.attemptStarted,
     };
-    const notice = `aiemp stopped while performing this (attempt ${record.attempts}, started ` +
-      `${record.attemptStarted}). It may or may not have gone out. Check before approving it again; ` +
+    const notice = `${why[0].toUpperCase()}${why.slice(1)}. (Attempt ${record.attempts}, started ` +
+      `${record.attemptStarted}.) It may or may not have gone out. Check before approving it again; ` +
       "moving it to Approved/ will perform it again.";
     const body = replaceSection(item.body, "interrupted", notice, "## Interrupted");
     await writeFileAtomic(path, renderNote(frontMatter, body));

@@ -7,6 +7,8 @@ export type ExecutionOutcome = ActionResult & {
   dryRun?: boolean;
   /** For a dry run: exactly what would have been sent (secrets left out). */
   wouldSend?: Record<string, unknown>;
+  /** Cut off (timeout, shutdown) with the remote's answer unknown: it may have acted. */
+  interrupted?: boolean;
 };
 
 /** The final word on an item: where it goes and what its result section says. */

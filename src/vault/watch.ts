@@ -26,7 +26,10 @@ export interface SettledFileOptions {
   skip?(name: string): boolean;
   /** How many files are handled at once. @default 8 */
   concurrency?: number;
-  /** A rescan of the folders catches events the OS dropped. @default 15000 */
+  /**
+   * A rescan of the folders catches what the OS did not report: dropped events, and new symbolic
+   * links (which `Deno.watchFs` does not report at all). @default 5000
+   */
   sweepMs?: number;
 }
 
@@ -51,7 +54,7 @@ export async function watchSettledFiles(
       for (const name of await listFolder(folder)) queue.touch(join(folder, name));
     }
   };
-  const sweeper = setInterval(() => sweep().catch(() => {}), options.sweepMs ?? 15_000);
+  const sweeper = setInterval(() => sweep().catch(() => {}), options.sweepMs ?? 5_000);
   const stop = () => {
     clearInterval(sweeper);
     queue.clear();
