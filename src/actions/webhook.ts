@@ -29,7 +29,7 @@ export const webhookAction: ActionType = {
     const url = webhookUrl(item, settings.webhooks);
     const payload = "payload" in item.frontMatter
       ? item.frontMatter.payload
-      : { id: item.id, action: item.action, fields: item.frontMatter, body: item.body };
+      : { id: item.id, action: item.action, fields: withoutUrl(item.frontMatter), body: item.body };
     const body = JSON.stringify(payload);
     const headers = {
       "content-type": "application/json",
@@ -118,7 +118,9 @@ function webhookUrl(item: ApprovedItem, named: Readonly<Record<string, string>>)
 
 function failedToConnect(error: unknown, idempotent: boolean): ActionResult {
   const cause = error instanceof Error && error.cause ? String(error.cause) : "";
-  const text = `${error instanceof Error ? error.message : String(error)}${cause ? `: ${cause}` : ""}`;
+  const text = `${error instanceof Error ? error.message : String(error)}${
+    cause ? `: ${cause}` : ""
+  }`;
   // A failure while connecting (refused, no such host) never carried the request.
   const neverSent = /\(Connect\)|connection refused|dns error|failed to lookup/i.test(text);
   const aborted = error instanceof DOMException && error.name === "AbortError";
@@ -141,4 +143,10 @@ function jsonId(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The front matter without `url`: the remote knows its own address, and it may hold a token. */
+function withoutUrl(frontMatter: Record<string, unknown>): Record<string, unknown> {
+  const { url: _url, ...fields } = frontMatter;
+  return fields;
 }

@@ -38,7 +38,9 @@ export function loadConfig(
     raw = text === undefined ? {} : parseYaml(text) ?? {};
   } catch (error) {
     throw new ConfigError(
-      `Cannot read ${source}: ${firstLine(error)}; fix the YAML syntax (indent with spaces)`,
+      `Cannot read ${source}: ${
+        firstLine(error).replace(/:$/, "")
+      }; fix the YAML syntax (indent with spaces)`,
     );
   }
   if (typeof raw !== "object" || Array.isArray(raw)) {
@@ -60,6 +62,11 @@ function describeIssue(source: string, error: z.ZodError, raw: unknown): string 
     return `Cannot load ${source}: unknown setting '${at}'; check its spelling against the commented aiemp.yaml of 'aiemp vault init'`;
   }
   const key = issue.path.join(".");
+  if (issue.code === "invalid_key") {
+    return `Cannot load ${source}: '${key}' is not a usable name: ${
+      issue.issues[0]?.message ?? issue.message
+    }`;
+  }
   const got = valueAt(raw, issue.path);
   // Webhook URLs may carry tokens, so their values are never echoed.
   const secret = issue.path[0] === "webhooks";

@@ -76,17 +76,29 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let finished = 0;
 
   async function finish(path: string, result: FinalResult, item?: ApprovedItem) {
-    const text = await Deno.readTextFile(path);
-    let updated: string;
-    try {
-      const note = noteWithResult(parseNote(text), result);
-      updated = renderNote(note.frontMatter, note.body);
-    } catch {
-      updated = textWithResult(text, result);
+    // Only notes get their result written into them; any other file is moved untouched and its
+    // result goes in a note beside it.
+    const isNote = extname(path).toLowerCase() === ".md";
+    if (isNote) {
+      const text = await Deno.readTextFile(path);
+      let updated: string;
+      try {
+        const note = noteWithResult(parseNote(text), result);
+        updated = renderNote(note.frontMatter, note.body);
+      } catch {
+        updated = textWithResult(text, result);
+      }
+      await writeFileAtomic(path, updated);
     }
-    await writeFileAtomic(path, updated);
     const folder = destinationOf(result);
     const target = await moveInto(path, layout.folder(folder));
+    if (!isNote) {
+      const why = noteWithResult({
+        frontMatter: { file: basename(target) },
+        body: `# ${basename(target)}\n`,
+      }, result);
+      await writeFileAtomic(`${target}.result.md`, renderNote(why.frontMatter, why.body));
+    }
     await removeInflight(path);
     finished++;
     const name = basename(target);
@@ -189,6 +201,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       );
       if (await stopped(options.retryDelayMs, signal)) return; // retried at the next start
     }
+    // Only reached when no attempt was left to begin with: the last one was cut off by a stop.
+    const error = record.lastError ??
+      "its last attempt was cut off by a stop and no attempts are left; approve it again to retry";
+    const result: FinalResult = {
+      outcome: "failed",
+      when: now(),
+      attempts: record.attempts,
+      error,
+    };
+    await writeInflight(path, {
+      ...record,
+      result: { ...result, when: result.when.toISOString() },
+    });
+    await finish(path, result, item);
   }
 
   async function resume(path: string, signal?: AbortSignal) {

@@ -50,6 +50,12 @@ async function agentTask(context: TaskContext, job: string, skills: string[]): P
     : { ok: false, summary: run.error ?? "the agent failed" };
 }
 
+/** The date in the machine's local time, as YYYY-MM-DD (what the owner calls "today"). */
+function localDate(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 const notes = async (folder: string) => (await listNames(folder)).filter((n) => n.endsWith(".md"));
 
 /** The triggers of the default schedules, by task name. */
@@ -68,7 +74,7 @@ export const TASK_TRIGGERS: Record<string, Trigger> = {
   async linkedin_post(context) {
     const pending = (await notes(context.layout.folder("Pending_Approval")))
       .filter((name) => name.toUpperCase().startsWith("LINKEDIN_"));
-    const today = context.now.toISOString().slice(0, 10).replaceAll("-", "");
+    const today = localDate(context.now).replaceAll("-", "");
     if (pending.some((name) => name.includes(today))) {
       return { ok: true, summary: "A LinkedIn post was already drafted today", drafted: false };
     }
@@ -147,7 +153,7 @@ export const TASK_TRIGGERS: Record<string, Trigger> = {
       const path = join(folder, name);
       const info = await Deno.lstat(path).catch(() => undefined);
       if (!info?.isFile || !info.mtime || info.mtime.getTime() >= cutoff) continue;
-      const month = info.mtime.toISOString().slice(0, 7);
+      const month = localDate(info.mtime).slice(0, 7);
       if (!context.dryRun) await moveInto(path, join(folder, "Archive", month));
       moved++;
     }

@@ -18,8 +18,7 @@ export function replaceSection(
   content: string,
   heading?: string,
 ): string {
-  const start = text.indexOf(begin(name));
-  const stop = start === -1 ? -1 : text.indexOf(end(name), start);
+  const [start, stop] = locate(text, name);
   const inner = `\n${content.replace(/\n+$/, "")}\n`;
   if (start === -1 || stop === -1) {
     const head = heading ? `\n${heading}\n` : "";
@@ -31,8 +30,18 @@ export function replaceSection(
 
 /** Reads what stands between a section's markers, or undefined when it is missing. */
 export function readSection(text: string, name: string): string | undefined {
-  const start = text.indexOf(begin(name));
-  const stop = start === -1 ? -1 : text.indexOf(end(name), start);
+  const [start, stop] = locate(text, name);
   if (start === -1 || stop === -1) return undefined;
   return text.slice(start + begin(name).length, stop).replace(/^\n/, "").replace(/\n$/, "");
+}
+
+/**
+ * Where a section's markers stand: the first end marker, and the last begin marker before it.
+ * Pairing them this way means a damaged section (an end marker deleted, so a fresh section was
+ * added at the end) never swallows the owner's text between the old begin and the new end.
+ */
+function locate(text: string, name: string): [number, number] {
+  const stop = text.indexOf(end(name));
+  const start = stop === -1 ? -1 : text.lastIndexOf(begin(name), stop);
+  return start === -1 ? [-1, -1] : [start, stop];
 }

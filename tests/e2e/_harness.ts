@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DENO_ARGS = ["run", "-P=aiemp", "--config", join(ROOT, "deno.json"), "--quiet", join(ROOT, "main.ts")];
+const DENO_ARGS = [
+  "run",
+  "-P=aiemp",
+  "--config",
+  join(ROOT, "deno.json"),
+  "--quiet",
+  join(ROOT, "main.ts"),
+];
 /** A directory with a fake `claude` first on PATH. */
 export const FAKE_AGENT_BIN = fileURLToPath(new URL("../fixtures/bin", import.meta.url));
 
@@ -29,10 +36,26 @@ export async function makeVault(settings?: string): Promise<TestVault> {
     path,
     file: (...parts) => join(path, ...parts),
     configure: (yaml) => Deno.writeTextFile(join(path, "aiemp.yaml"), yaml),
-    cleanup: () => Deno.remove(parent, { recursive: true }).catch(() => {}),
+    cleanup: () => removeTree(parent),
   };
   if (settings) await vault.configure(settings);
   return vault;
+}
+
+/**
+ * Removes a test folder. A file appearing during a recursive remove makes it fail with "not
+ * empty", so it is tried again a few times.
+ */
+export async function removeTree(path: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await Deno.remove(path, { recursive: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      if (attempt === 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /** The environment of an aiemp run: no inherited vault or dry-run, the fake agent first on PATH. */
@@ -100,7 +123,11 @@ export async function startAiemp(
     pid: child.pid,
     output: () => text,
     waitForOutput: (wanted, timeoutMs = 15_000) =>
-      waitFor(() => text.includes(wanted), `output to contain ${JSON.stringify(wanted)}\n--- output:\n${text}`, timeoutMs)
+      waitFor(
+        () => text.includes(wanted),
+        `output to contain ${JSON.stringify(wanted)}\n--- output:\n${text}`,
+        timeoutMs,
+      )
         .then(() => {}),
     async stop(signal = "SIGTERM") {
       try {
@@ -141,7 +168,11 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`);
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${
+      lastError ? ` (last error: ${lastError})` : ""
+    }`,
+  );
 }
 
 /** The names in a vault folder (plain files only). */

@@ -14,7 +14,11 @@ import {
 
 const FAST_RETRIES = "approvals:\n  retry_delay_s: 0\n";
 
-async function finishedIn(vault: TestVault, folder: "Done" | "Rejected" | "Pending_Approval", name: string) {
+async function finishedIn(
+  vault: TestVault,
+  folder: "Done" | "Rejected" | "Pending_Approval",
+  name: string,
+) {
   const path = vault.file(folder, name);
   await waitFor(() => Deno.stat(path).then(() => true, () => false), `${name} in ${folder}/`);
   return parseNote(await Deno.readTextFile(path));
@@ -25,7 +29,11 @@ Deno.test("an approved webhook is sent exactly once, with its body and Idempoten
   const vault = await makeVault();
   try {
     const run = await startAiemp(vault.path);
-    await approve(vault, "WEBHOOK_build.md", webhookRequest("WEBHOOK_build_1", `${server.url}/hooks/build`));
+    await approve(
+      vault,
+      "WEBHOOK_build.md",
+      webhookRequest("WEBHOOK_build_1", `${server.url}/hooks/build`),
+    );
     const done = await finishedIn(vault, "Done", "WEBHOOK_build.md");
     assert.equal(server.requests.length, 1);
     const [request] = server.requests;
@@ -43,7 +51,9 @@ Deno.test("an approved webhook is sent exactly once, with its body and Idempoten
     assert.equal(done.frontMatter.attempts, 1);
     assert.equal(done.frontMatter.remote_id, "remote-42");
     assert.match(done.body, /## Result[\s\S]*- Outcome: sent[\s\S]*- Remote id: remote-42/);
-    const audit = (await readAuditLog(vault.file(".aiemp", "audit.jsonl"))).filter((e) => e.id === "WEBHOOK_build_1");
+    const audit = (await readAuditLog(vault.file(".aiemp", "audit.jsonl"))).filter((e) =>
+      e.id === "WEBHOOK_build_1"
+    );
     assert.deepEqual(audit.map((e) => e.event), ["started", "done"]);
     assert.equal(await run.stop(), 0);
     // A restart does not send it again.
@@ -71,8 +81,21 @@ Deno.test("a payload in the front matter is sent verbatim; a named webhook's URL
     assert.deepEqual(JSON.parse(server.requests[0].body), { text: "Deploy done ✓", count: 3 });
     assert.equal(server.requests[0].path, `/services/${token}`);
     assert.equal(await run.stop(), 0);
-    for (const file of ["Logs/system.log", "Logs/executor.log", ".aiemp/audit.jsonl", "Done/WEBHOOK_ops.md", "Dashboard.md", ".aiemp/state.json"]) {
-      assert.doesNotMatch(await Deno.readTextFile(vault.file(file)), new RegExp(token), `${file} holds no token`);
+    for (
+      const file of [
+        "Logs/system.log",
+        "Logs/executor.log",
+        ".aiemp/audit.jsonl",
+        "Done/WEBHOOK_ops.md",
+        "Dashboard.md",
+        ".aiemp/state.json",
+      ]
+    ) {
+      assert.doesNotMatch(
+        await Deno.readTextFile(vault.file(file)),
+        new RegExp(token),
+        `${file} holds no token`,
+      );
     }
     assert.doesNotMatch(run.output(), new RegExp(token));
   } finally {
@@ -91,9 +114,16 @@ Deno.test("dry run records what would be sent, files the item in Done/ with dry_
     const done = await finishedIn(vault, "Done", "WEBHOOK_dry.md");
     assert.equal(done.frontMatter.dry_run, true);
     assert.equal(done.frontMatter.outcome, "dry_run");
-    assert.match(done.body, /Dry run: nothing was contacted[\s\S]*"method": "POST"[\s\S]*"idempotency-key": "dry-1"/);
+    assert.match(
+      done.body,
+      /Dry run: nothing was contacted[\s\S]*"method": "POST"[\s\S]*"idempotency-key": "dry-1"/,
+    );
     const wouldSend = JSON.parse(done.body.match(/```json\n([\s\S]*?)\n```/)![1]);
-    assert.equal(wouldSend.url, `${server.url}/…`, "only the URL's origin is recorded (its path and query often hold a token)");
+    assert.equal(
+      wouldSend.url,
+      `${server.url}/…`,
+      "only the URL's origin is recorded (its path and query often hold a token)",
+    );
     assert.equal(await run.stop(), 0);
     assert.equal(server.requests.length, 0);
   } finally {
@@ -125,44 +155,91 @@ Deno.test("malformed approvals go to Rejected/ with the reason, and the executor
     await t.step("front matter that is not closed", async () => {
       const text = "---\nid: broken\naction: webhook\nurl: http://x\nThe rest\n";
       await approve(vault, "WEBHOOK_broken.md", text);
-      const rejected = await Deno.readTextFile(await waitForFile(vault, "Rejected", "WEBHOOK_broken.md"));
+      const rejected = await Deno.readTextFile(
+        await waitForFile(vault, "Rejected", "WEBHOOK_broken.md"),
+      );
       assert.ok(rejected.startsWith(text), "the original text is kept as it was");
       assert.match(rejected, /malformed front matter: .*no closing '---'/);
     });
     await t.step("front matter that is not YAML", async () => {
       await approve(vault, "WEBHOOK_yaml.md", "---\nid: [unclosed\n---\nbody\n");
-      const rejected = await Deno.readTextFile(await waitForFile(vault, "Rejected", "WEBHOOK_yaml.md"));
+      const rejected = await Deno.readTextFile(
+        await waitForFile(vault, "Rejected", "WEBHOOK_yaml.md"),
+      );
       assert.match(rejected, /malformed front matter: front matter is not valid YAML/);
     });
     await t.step("an unknown action", async () => {
-      const note = await approveAndWait(vault, "Rejected", "launch.md", "---\nid: l1\naction: launch_rocket\n---\nGo\n");
-      assert.match(String(note.frontMatter.error), /unknown action 'launch_rocket'; this version can perform: webhook/);
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "launch.md",
+        "---\nid: l1\naction: launch_rocket\n---\nGo\n",
+      );
+      assert.match(
+        String(note.frontMatter.error),
+        /unknown action 'launch_rocket'; this version can perform: webhook/,
+      );
       assert.equal(note.frontMatter.status, "rejected");
     });
     await t.step("an action that comes with a later channel (EMAIL_ prefix)", async () => {
-      const note = await approveAndWait(vault, "Rejected", "EMAIL_hi.md", "---\nid: e1\nto: a@b.c\n---\nHi\n");
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "EMAIL_hi.md",
+        "---\nid: e1\nto: a@b.c\n---\nHi\n",
+      );
       assert.match(String(note.frontMatter.error), /unknown action 'send_email'/);
     });
     await t.step("no action and no prefix", async () => {
-      const note = await approveAndWait(vault, "Rejected", "notes.md", "---\nid: n1\n---\nJust a note\n");
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "notes.md",
+        "---\nid: n1\n---\nJust a note\n",
+      );
       assert.match(String(note.frontMatter.error), /no action: add 'action: NAME'/);
     });
     await t.step("a webhook without a URL", async () => {
-      const note = await approveAndWait(vault, "Rejected", "WEBHOOK_nourl.md", "---\nid: w1\n---\nHi\n");
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "WEBHOOK_nourl.md",
+        "---\nid: w1\n---\nHi\n",
+      );
       assert.match(String(note.frontMatter.error), /needs 'url: https:\/\/…' or 'webhook: NAME'/);
     });
     await t.step("a webhook name not defined in aiemp.yaml", async () => {
-      const note = await approveAndWait(vault, "Rejected", "WEBHOOK_named.md", "---\nid: w2\nwebhook: slack\n---\nHi\n");
-      assert.match(String(note.frontMatter.error), /webhook 'slack' is not defined under 'webhooks:' in aiemp\.yaml/);
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "WEBHOOK_named.md",
+        "---\nid: w2\nwebhook: slack\n---\nHi\n",
+      );
+      assert.match(
+        String(note.frontMatter.error),
+        /webhook 'slack' is not defined under 'webhooks:' in aiemp\.yaml/,
+      );
     });
     await t.step("a URL that is not http(s)", async () => {
-      const note = await approveAndWait(vault, "Rejected", "WEBHOOK_ftp.md", "---\nid: w3\nurl: ftp://files.example/x\n---\nHi\n");
+      const note = await approveAndWait(
+        vault,
+        "Rejected",
+        "WEBHOOK_ftp.md",
+        "---\nid: w3\nurl: ftp://files.example/x\n---\nHi\n",
+      );
       assert.match(String(note.frontMatter.error), /must start with http:\/\/ or https:\/\//);
     });
     await t.step("a file that is not Markdown", async () => {
       await Deno.writeTextFile(vault.file("Approved", "photo.png"), "not an approval");
-      const rejected = await Deno.readTextFile(await waitForFile(vault, "Rejected", "photo.png"));
-      assert.match(rejected, /not an approval request/);
+      const why = await Deno.readTextFile(
+        await waitForFile(vault, "Rejected", "photo.png.result.md"),
+      );
+      assert.match(why, /not an approval request/);
+      assert.equal(
+        await Deno.readTextFile(vault.file("Rejected", "photo.png")),
+        "not an approval",
+        "kept untouched",
+      );
     });
     await t.step("after all that, a good item still goes out once", async () => {
       await approveAndWait(vault, "Done", "WEBHOOK_ok.md", webhookRequest("ok-1", server.url));
@@ -177,19 +254,36 @@ Deno.test("malformed approvals go to Rejected/ with the reason, and the executor
 });
 
 Deno.test("a webhook answering 503 is retried and then succeeds; one answering 500 every time is rejected after max_retries", async () => {
-  const flaky = webhookServer((_, i) => i === 0 ? new Response("busy", { status: 503 }) : Response.json({ id: "ok" }));
+  const flaky = webhookServer((_, i) =>
+    i === 0 ? new Response("busy", { status: 503 }) : Response.json({ id: "ok" })
+  );
   const broken = webhookServer(() => new Response("boom", { status: 400 }));
   const refusing = webhookServer(() => new Response("slow down", { status: 429 }));
   const vault = await makeVault(FAST_RETRIES);
   try {
     const run = await startAiemp(vault.path);
-    const retried = await approveAndWait(vault, "Done", "WEBHOOK_flaky.md", webhookRequest("flaky-1", flaky.url));
+    const retried = await approveAndWait(
+      vault,
+      "Done",
+      "WEBHOOK_flaky.md",
+      webhookRequest("flaky-1", flaky.url),
+    );
     assert.equal(retried.frontMatter.attempts, 2);
     assert.equal(flaky.requests.length, 2);
-    const rejected = await approveAndWait(vault, "Rejected", "WEBHOOK_broken.md", webhookRequest("broken-1", broken.url));
+    const rejected = await approveAndWait(
+      vault,
+      "Rejected",
+      "WEBHOOK_broken.md",
+      webhookRequest("broken-1", broken.url),
+    );
     assert.equal(rejected.frontMatter.attempts, 1, "a 400 is not retried");
     assert.match(String(rejected.frontMatter.error), /HTTP 400: boom/);
-    const exhausted = await approveAndWait(vault, "Rejected", "WEBHOOK_429.md", webhookRequest("r-1", refusing.url));
+    const exhausted = await approveAndWait(
+      vault,
+      "Rejected",
+      "WEBHOOK_429.md",
+      webhookRequest("r-1", refusing.url),
+    );
     assert.equal(exhausted.frontMatter.attempts, 3);
     assert.equal(refusing.requests.length, 3);
     assert.equal(await run.stop(), 0);
@@ -206,7 +300,12 @@ Deno.test("a connection refused is retried, and rejected after max_retries with 
   const vault = await makeVault(FAST_RETRIES);
   try {
     const run = await startAiemp(vault.path);
-    const note = await approveAndWait(vault, "Rejected", "WEBHOOK_dead.md", webhookRequest("dead-1", deadUrl));
+    const note = await approveAndWait(
+      vault,
+      "Rejected",
+      "WEBHOOK_dead.md",
+      webhookRequest("dead-1", deadUrl),
+    );
     assert.equal(note.frontMatter.attempts, 3);
     assert.match(String(note.frontMatter.error), /cannot reach the webhook/);
     assert.equal(await run.stop(), 0);
@@ -256,13 +355,20 @@ Deno.test("at most once across a crash: an idempotent item (the remote honours t
   const vault = await makeVault(FAST_RETRIES);
   try {
     const run = await startAiemp(vault.path);
-    await approve(vault, "WEBHOOK_idem.md", webhookRequest("idem-1", server.url, "idempotent: true\n"));
+    await approve(
+      vault,
+      "WEBHOOK_idem.md",
+      webhookRequest("idem-1", server.url, "idempotent: true\n"),
+    );
     await waitFor(() => server.requests.length === 1, "the first request");
     await run.stop("SIGKILL");
     const again = await startAiemp(vault.path);
     await finishedIn(vault, "Done", "WEBHOOK_idem.md");
     assert.equal(await again.stop(), 0);
-    assert.deepEqual(server.requests.map((r) => r.headers["idempotency-key"]), ["idem-1", "idem-1"]);
+    assert.deepEqual(server.requests.map((r) => r.headers["idempotency-key"]), [
+      "idem-1",
+      "idem-1",
+    ]);
   } finally {
     release();
     await server.close();
@@ -302,7 +408,9 @@ Deno.test("an action cut off by the end of the shutdown window goes back to Pend
     await approve(vault, "WEBHOOK_hang.md", webhookRequest("hang-1", server.url));
     await waitFor(() => server.requests.length === 1, "the request to reach the server");
     assert.equal(await run.stop("SIGTERM"), 0);
-    const back = parseNote(await Deno.readTextFile(vault.file("Pending_Approval", "WEBHOOK_hang.md")));
+    const back = parseNote(
+      await Deno.readTextFile(vault.file("Pending_Approval", "WEBHOOK_hang.md")),
+    );
     assert.equal(back.frontMatter.interrupted, "may have been sent");
   } finally {
     release();
@@ -317,7 +425,12 @@ async function waitForFile(vault: TestVault, folder: string, name: string): Prom
   return path;
 }
 
-async function approveAndWait(vault: TestVault, folder: "Done" | "Rejected", name: string, text: string) {
+async function approveAndWait(
+  vault: TestVault,
+  folder: "Done" | "Rejected",
+  name: string,
+  text: string,
+) {
   await approve(vault, name, text);
   return await finishedIn(vault, folder, name);
 }

@@ -1,14 +1,34 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { aiemp, filesIn, makeVault, startAiemp, waitFor } from "./_harness.ts";
+import { aiemp, filesIn, makeVault, removeTree, startAiemp, waitFor } from "./_harness.ts";
 
 Deno.test("vault init creates every folder and file, and a second run overwrites nothing", async () => {
   const vault = await makeVault();
   try {
-    for (const folder of ["Inbox", "Needs_Action", "Plans", "Pending_Approval", "Approved", "Rejected", "Done", "Logs", "Briefings"]) {
+    for (
+      const folder of [
+        "Inbox",
+        "Needs_Action",
+        "Plans",
+        "Pending_Approval",
+        "Approved",
+        "Rejected",
+        "Done",
+        "Logs",
+        "Briefings",
+      ]
+    ) {
       assert.ok((await Deno.stat(vault.file(folder))).isDirectory, `${folder}/ exists`);
     }
-    for (const file of ["Dashboard.md", "Company_Handbook.md", "Business_Goals.md", "aiemp.yaml", ".claude/settings.json"]) {
+    for (
+      const file of [
+        "Dashboard.md",
+        "Company_Handbook.md",
+        "Business_Goals.md",
+        "aiemp.yaml",
+        ".claude/settings.json",
+      ]
+    ) {
       assert.ok((await Deno.stat(vault.file(file))).isFile, `${file} exists`);
     }
     assert.equal((await Deno.stat(vault.file(".aiemp"))).mode! & 0o777, 0o700);
@@ -35,19 +55,22 @@ Deno.test("start creates a missing vault and says so, then stops on SIGTERM: exi
     assert.match(run.output(), /Started Approval executor/);
     const dashboard = await waitFor(async () => {
       const text = await Deno.readTextFile(join(path, "Dashboard.md"));
-      return text.includes("System Online") && text;
-    }, "the Dashboard to say System Online");
+      return text.includes("System Online: all components active") && text;
+    }, "the Dashboard to say System Online: all components active");
     assert.match(dashboard, /Inbox watcher \| 🟢 running/);
     const started = Date.now();
     assert.equal(await run.stop("SIGTERM"), 0);
     assert.ok(Date.now() - started < 5000, "graceful shutdown within 5 s");
     assert.match(run.output(), /Received SIGTERM, initiating graceful shutdown/);
     assert.match(run.output(), /All components stopped/);
-    assert.match(await Deno.readTextFile(join(path, "Dashboard.md")), /System Offline: orchestrator stopped/);
+    assert.match(
+      await Deno.readTextFile(join(path, "Dashboard.md")),
+      /System Offline: orchestrator stopped/,
+    );
     const status = JSON.parse((await aiemp(["status", "--json", "--vault", path])).stdout);
     assert.equal(status.running, false);
   } finally {
-    await Deno.remove(parent, { recursive: true });
+    await removeTree(parent);
   }
 });
 
@@ -140,13 +163,19 @@ Deno.test("--once handles waiting files and due schedules, prints a JSON summary
   const vault = await makeVault();
   try {
     await Deno.writeTextFile(vault.file("Inbox", "waiting.txt"), "left while stopped\n");
-    await Deno.utime(vault.file("Inbox", "waiting.txt"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await Deno.utime(
+      vault.file("Inbox", "waiting.txt"),
+      new Date(Date.now() - 60_000),
+      new Date(Date.now() - 60_000),
+    );
     const result = await aiemp(["start", "--once", "--vault", vault.path]);
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout);
     assert.equal(summary.components.inbox.notes, 1);
     assert.equal(summary.components.executor.finished, 0);
-    assert.ok(summary.schedules.some((s: { name: string }) => s.name === "health_dashboard_update"));
+    assert.ok(
+      summary.schedules.some((s: { name: string }) => s.name === "health_dashboard_update"),
+    );
     assert.equal(summary.counts.Needs_Action, 1);
     assert.equal((await filesIn(vault.file("Needs_Action"))).length, 1);
     assert.deepEqual(await filesIn(vault.file("Inbox")), []);
@@ -163,7 +192,10 @@ Deno.test("a component that dies is restarted: removing Inbox/ crashes the inbox
     await run.waitForOutput("Inbox watcher has died");
     await run.waitForOutput("Inbox watcher restarted successfully (restart #1)");
     await Deno.writeTextFile(vault.file("Inbox", "after.txt"), "after the restart\n");
-    await waitFor(async () => (await filesIn(vault.file("Needs_Action"))).length === 1, "a note for the file dropped after the restart");
+    await waitFor(
+      async () => (await filesIn(vault.file("Needs_Action"))).length === 1,
+      "a note for the file dropped after the restart",
+    );
     await waitFor(async () => {
       const status = JSON.parse((await aiemp(["status", "--json", "--vault", vault.path])).stdout);
       const inbox = status.components.find((c: { id: string }) => c.id === "inbox");
@@ -179,7 +211,10 @@ Deno.test("the Dashboard keeps the owner's text outside its markers, and is recr
   const vault = await makeVault("dashboard:\n  refresh_ms: 50\n");
   try {
     const original = await Deno.readTextFile(vault.file("Dashboard.md"));
-    await Deno.writeTextFile(vault.file("Dashboard.md"), original.replace("## My notes", "## My notes\n\nCall the bank on Monday."));
+    await Deno.writeTextFile(
+      vault.file("Dashboard.md"),
+      original.replace("## My notes", "## My notes\n\nCall the bank on Monday."),
+    );
     const run = await startAiemp(vault.path);
     await Deno.writeTextFile(vault.file("Inbox", "a.txt"), "a\n");
     const text = await waitFor(async () => {
@@ -190,7 +225,11 @@ Deno.test("the Dashboard keeps the owner's text outside its markers, and is recr
     assert.match(text, /\| Needs_Action\/ \| 1 \|/);
     await Deno.remove(vault.file("Dashboard.md"));
     await Deno.writeTextFile(vault.file("Inbox", "b.txt"), "b\n");
-    await waitFor(async () => (await Deno.readTextFile(vault.file("Dashboard.md"))).includes("File dropped: b.txt"), "the Dashboard to be recreated");
+    await waitFor(
+      async () =>
+        (await Deno.readTextFile(vault.file("Dashboard.md"))).includes("File dropped: b.txt"),
+      "the Dashboard to be recreated",
+    );
     assert.equal(await run.stop(), 0);
   } finally {
     await vault.cleanup();
@@ -202,10 +241,18 @@ Deno.test("logs: Logs/system.log and one log per component; --log-format json wr
   try {
     const run = await startAiemp(vault.path, ["--log-format", "json"]);
     await Deno.writeTextFile(vault.file("Inbox", "logged.txt"), "x\n");
-    await waitFor(async () => (await Deno.readTextFile(vault.file("Logs", "inbox.log")).catch(() => "")).includes("logged.txt"), "the inbox log to mention the file");
+    await waitFor(
+      async () =>
+        (await Deno.readTextFile(vault.file("Logs", "inbox.log")).catch(() => "")).includes(
+          "logged.txt",
+        ),
+      "the inbox log to mention the file",
+    );
     assert.equal(await run.stop(), 0);
     for (const name of ["system.log", "inbox.log", "executor.log"]) {
-      const lines = (await Deno.readTextFile(vault.file("Logs", name))).trim().split("\n").filter(Boolean);
+      const lines = (await Deno.readTextFile(vault.file("Logs", name))).trim().split("\n").filter(
+        Boolean,
+      );
       for (const line of lines) JSON.parse(line);
     }
     assert.match(await Deno.readTextFile(vault.file("Logs", "system.log")), /System Online/);
@@ -219,7 +266,10 @@ Deno.test("a wrong setting stops start with one line naming the key and the expe
   try {
     const result = await aiemp(["start", "--vault", vault.path]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /setting 'inbox\.settle_ms': expected a whole number of milliseconds, got "soon"/);
+    assert.match(
+      result.stderr,
+      /setting 'inbox\.settle_ms': expected a whole number of milliseconds, got "soon"/,
+    );
     assert.equal(result.stderr.trim().split("\n").length, 1);
     const verbose = await aiemp(["start", "--verbose", "--vault", vault.path]);
     assert.match(verbose.stderr, /at /, "a stack trace with --verbose");

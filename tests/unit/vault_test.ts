@@ -36,15 +36,13 @@ async function namesIn(dir: string): Promise<string[]> {
 // Notes: front matter
 
 Deno.test("parseNote() reads back what renderNote() wrote, for any simple front matter and body", () => {
-  const key = fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== "__proto__");
-  const value = fc.oneof(
-    fc.string(),
-    fc.integer(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
-    fc.boolean(),
-  );
+  const key = fc.string({ maxLength: 20 }).filter((k) => k !== "__proto__");
+  // Strings that look like front matter delimiters are the ones most likely to break a note.
+  const tricky = fc.constantFrom("---", "a\n---\nb", "\r\n---\r\n", "...", "- a", "true", "1", "");
+  const text = fc.oneof(fc.string({ unit: "binary" }), tricky);
+  const value = fc.oneof(text, fc.integer(), fc.double(), fc.boolean());
   fc.assert(
-    fc.property(fc.dictionary(key, value), fc.string(), (frontMatter, body) => {
+    fc.property(fc.dictionary(key, value), text, (frontMatter, body) => {
       const note = parseNote(renderNote(frontMatter, body));
       assert.deepEqual(note.frontMatter, { ...frontMatter });
       assert.equal(note.body, body);
@@ -137,15 +135,14 @@ Deno.test("replaceSection() keeps the owner's text after a begin marker whose en
   assert.ok(out.endsWith(`${BEGIN}\nfixed\n${END}\n`));
 });
 
-// BUG (src/vault/sections.ts): when a section's end marker is damaged, the first write appends a
+// Regression test; it failed before the fix (src/vault/sections.ts): when a section's end marker is damaged, the first write appends a
 // fresh section at the end, but the next write matches the *damaged* begin marker with the fresh
 // end marker and deletes everything between them — the owner's own text included (Dashboard.md is
 // rewritten every refresh, so "## My notes" vanishes a second after the owner deletes one line).
-// readSection() likewise reads from the damaged marker. Un-ignore once fixed.
+// readSection() likewise reads from the damaged marker.
 Deno.test({
   name:
     "replaceSection() written twice over a damaged section never deletes the owner's text after it",
-  ignore: true,
   fn() {
     const owner = "\n## My notes\nOwner notes\n";
     const text = `## Queue\n${BEGIN}\nold\n${owner}`;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative } from "node:path";
 
 /** What kind of thing was dropped, as far as the task note is concerned. */
 export type DroppedKind =
@@ -49,25 +49,37 @@ export async function inspectDroppedFile(
   } catch (error) {
     return { kind: "unreadable", size: 0, error: reason(error) };
   }
+  let readFrom = path;
   if (info.isSymlink) {
     const target = await Deno.readLink(path).catch(() => "");
-    const absolute = resolve(path, "..", target);
-    const inside = relative(limits.vault, absolute);
-    if (!target || inside.startsWith("..") || isAbsolute(inside)) {
+    // The whole chain of links is resolved: a link to a link that leaves the vault is outside too.
+    let real: string;
+    try {
+      real = await Deno.realPath(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        return { kind: "unreadable", size: 0, target, error: reason(error) };
+      }
+      return { kind: "link_outside_vault", size: 0, target };
+    }
+    const vault = await Deno.realPath(limits.vault).catch(() => limits.vault);
+    const inside = relative(vault, real);
+    if (inside.startsWith("..") || isAbsolute(inside)) {
       return { kind: "link_outside_vault", size: 0, target };
     }
     try {
-      info = await Deno.stat(path);
+      info = await Deno.stat(real);
     } catch (error) {
       return { kind: "unreadable", size: 0, target, error: reason(error) };
     }
+    readFrom = real;
   }
   if (info.isDirectory) return { kind: "folder", size: 0 };
   if (!info.isFile) return { kind: "special", size: 0 };
   if (info.size === 0) return { kind: "empty", size: 0 };
   if (info.size > limits.maxBytes) return { kind: "too_large", size: info.size };
   try {
-    return await readContent(path, info.size, limits.previewChars);
+    return await readContent(readFrom, info.size, limits.previewChars);
   } catch (error) {
     return { kind: "unreadable", size: info.size, error: reason(error) };
   }

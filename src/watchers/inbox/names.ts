@@ -19,7 +19,7 @@ export function safeFileName(name: string): string {
   const ext = dot > 0 && safe.length - dot <= 12 ? safe.slice(dot) : "";
   let stem = safe.slice(0, safe.length - ext.length);
   while (encoder.encode(stem + ext).length > 120) stem = [...stem].slice(0, -1).join("");
-  return stem + ext;
+  return stem.replace(/[ .]+$/, "") + ext;
 }
 
 /**

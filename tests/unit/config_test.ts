@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, loadConfig, resolveVaultPath } from "../../src/config/mod.ts";
+
+/** Loads `text` expecting a ConfigError, and returns its message. */
+function configErrorOf(text: string): string {
+  try {
+    loadConfig(text, {});
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    return error.message;
+  }
+  assert.fail(`loadConfig accepted:\n${text}`);
+}
+
+Deno.test("loadConfig() without a file gives the documented defaults", () => {
+  const config = loadConfig(undefined, {});
+  assert.equal(config.dry_run, false);
+  assert.equal(config.inbox.settle_ms, 200);
+  assert.equal(config.inbox.max_file_mb, 50);
+  assert.equal(config.approvals.max_retries, 3);
+  assert.equal(config.approvals.stale_after_hours, 24);
+  assert.equal(config.archive.done_after_days, 7);
+  assert.equal(config.agent.command, "claude");
+  assert.deepEqual(config.webhooks, {});
+});
+
+Deno.test("loadConfig() gives the defaults for an empty or comment-only file", () => {
+  assert.deepEqual(loadConfig("", {}), loadConfig(undefined, {}));
+  assert.deepEqual(loadConfig("# nothing set yet\n", {}), loadConfig(undefined, {}));
+});
+
+Deno.test("loadConfig() keeps the settings given and the defaults beside them", () => {
+  const config = loadConfig("inbox:\n  settle_ms: 100\n", {});
+  assert.equal(config.inbox.settle_ms, 100);
+  assert.equal(config.inbox.preview_chars, 1500);
+  assert.equal(config.approvals.max_retries, 3);
+});
+
+Deno.test("loadConfig() returns settings nobody can change afterwards", () => {
+  const config = loadConfig("webhooks:\n  slack: https://hooks.example.com/T1\n", {});
+  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.inbox));
+  assert.ok(Object.isFrozen(config.webhooks));
+  assert.throws(() => {
+    (config as { dry_run: boolean }).dry_run = true;
+  }, TypeError);
+  assert.throws(() => {
+    (config.inbox as { settle_ms: number }).settle_ms = 1;
+  }, TypeError);
+  assert.equal(config.inbox.settle_ms, 200);
+});
+
+Deno.test("loadConfig() turns dry-run on when DRY_RUN=true is in the environment", () => {
+  assert.equal(loadConfig(undefined, { DRY_RUN: "true" }).dry_run, true);
+  assert.equal(loadConfig("dry_run: false\n", { DRY_RUN: "true" }).dry_run, true);
+  assert.equal(loadConfig(undefined, { DRY_RUN: "false" }).dry_run, false);
+  assert.equal(loadConfig(undefined, {}).dry_run, false);
+});
+
+Deno.test("loadConfig() turns dry-run on for --dry-run", () => {
+  assert.equal(loadConfig(undefined, {}, { dryRun: true }).dry_run, true);
+});
+
+Deno.test("loadConfig() names the key and the expected form for a value of the wrong type", () => {
+  const message = configErrorOf("inbox:\n  settle_ms: fast\n");
+  assert.ok(message.includes("'inbox.settle_ms'"), message);
+  assert.ok(message.includes("milliseconds"), message);
+  assert.ok(message.includes("aiemp.yaml"), message);
+});
+
+Deno.test("loadConfig() names a misspelt setting as unknown", () => {
+  const message = configErrorOf("inbox:\n  setle_ms: 100\n");
+  assert.ok(message.includes("unknown setting 'inbox.setle_ms'"), message);
+});
+
+Deno.test("loadConfig() names a misspelt top-level section as unknown", () => {
+  const message = configErrorOf("inbx:\n  settle_ms: 100\n");
+  assert.ok(message.includes("unknown setting 'inbx'"), message);
+});
+
+Deno.test("loadConfig() says the YAML is broken when it cannot be parsed", () => {
+  const message = configErrorOf("inbox:\n  settle_ms: [100\n  enabled: true\n");
+  assert.ok(message.includes("YAML"), message);
+});
+
+Deno.test("loadConfig() rejects a file that is a list rather than settings", () => {
+  configErrorOf("- inbox\n- approvals\n");
+});
+
+Deno.test("loadConfig() never echoes a webhook URL in its error, since it may hold a token", () => {
+  const message = configErrorOf("webhooks:\n  alerts: ftp://user:s3cret@x\n");
+  assert.ok(message.includes("webhooks.alerts"), message);
+  assert.ok(!message.includes("s3cret"), message);
+  assert.ok(!message.includes("ftp://"), message);
+});
+
+Deno.test("loadConfig() accepts named http(s) webhooks", () => {
+  const config = loadConfig("webhooks:\n  ntfy: https://ntfy.example.com/topic\n", {});
+  assert.equal(config.webhooks.ntfy, "https://ntfy.example.com/topic");
+});
+
+Deno.test("resolveVaultPath() prefers the --vault flag over everything else", () => {
+  assert.equal(
+    resolveVaultPath("/from/flag", { AIEMP_VAULT: "/from/env", HOME: "/home/ana" }),
+    "/from/flag",
+  );
+});
+
+Deno.test("resolveVaultPath() uses AIEMP_VAULT when there is no flag", () => {
+  assert.equal(
+    resolveVaultPath(undefined, { AIEMP_VAULT: "/from/env", HOME: "/home/ana" }),
+    "/from/env",
+  );
+});
+
+Deno.test("resolveVaultPath() falls back to AI_Employee_Vault in the home folder", () => {
+  assert.equal(
+    resolveVaultPath(undefined, { HOME: "/home/ana" }),
+    join("/home/ana", "AI_Employee_Vault"),
+  );
+});
+
+Deno.test("resolveVaultPath() explains how to pass a vault when there is no home folder", () => {
+  assert.throws(() => resolveVaultPath(undefined, {}), /--vault/);
+});
+
+// Regression test; it failed before the fix (src/config/load.ts): a webhook name outside [A-Za-z0-9_-] fails the schema's key rule,
+// whose message ("names may use letters, digits, _ and -") is lost: the error says
+// "expected a map of name: URL", which does not tell the owner what to change.
+Deno.test({
+  name: "loadConfig() tells which characters a webhook name may use",
+  fn() {
+    const message = configErrorOf("webhooks:\n  bad name: https://hooks.example.com/x\n");
+    assert.ok(message.includes("letters, digits"), message);
+  },
+});
