@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ConfigError, type Environment, readEnvironment, resolveVaultPath } from "../config/mod.ts";
 import {
   healthProblems,
+  lastRunsOf,
   loadVaultSchedules,
   readState,
   readStatus,
@@ -17,7 +18,13 @@ import {
   VERSION,
 } from "../orchestrator/mod.ts";
 import { dueTasks, nextRunTime, ScheduleError } from "../scheduler/mod.ts";
-import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mod.ts";
+import {
+  initVault,
+  NoteError,
+  type VaultLayout,
+  vaultLayout,
+  VaultLockedError,
+} from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 
 /** Errors whose message is the whole story: shown as one line, without a stack. */
@@ -168,14 +175,10 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
     .description("every scheduled task, when it runs, when it last ran and runs next")
     .option("--json", "print JSON")
     .action(async (options) => {
-      const layout = vault();
-      const [tasks, state] = await Promise.all([
-        loadVaultSchedules(layout),
-        readState(layout.state),
-      ]);
+      const { tasks, lastRuns } = await schedulesOf(vault());
       const now = new Date();
       const rows = tasks.map((task) => {
-        const last = state.schedules[task.name]?.last_run;
+        const last = lastRuns[task.name];
         const next = nextRunTime(task, last ? new Date(last) : undefined, now);
         return { ...task, last_run: last ?? null, next_run: next?.toISOString() ?? null };
       });
@@ -195,14 +198,7 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
     .description("the scheduled tasks that are due now")
     .option("--json", "print JSON")
     .action(async (options) => {
-      const layout = vault();
-      const [tasks, state] = await Promise.all([
-        loadVaultSchedules(layout),
-        readState(layout.state),
-      ]);
-      const lastRuns = Object.fromEntries(
-        Object.entries(state.schedules).map(([n, r]) => [n, r.last_run]),
-      );
+      const { tasks, lastRuns } = await schedulesOf(vault());
       const due = dueTasks(tasks, lastRuns, new Date());
       if (options.json) return json(due.map((task) => task.name));
       out.out(
@@ -220,6 +216,12 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
       setExit(result.ok ? 0 : 1);
     });
   return program;
+}
+
+/** A vault's schedules and when each last ran. */
+async function schedulesOf(layout: VaultLayout) {
+  const [tasks, state] = await Promise.all([loadVaultSchedules(layout), readState(layout.state)]);
+  return { tasks, lastRuns: lastRunsOf(state) };
 }
 
 function describeWhen(

@@ -26,7 +26,7 @@ import { setupLogging } from "./logging.ts";
 import { serveRequests } from "./requests.ts";
 import { runScheduledTask } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
-import { readState } from "./state.ts";
+import { lastRunsOf, readState } from "./state.ts";
 import { VERSION } from "./version.ts";
 
 /** How `aiemp start` runs. */
@@ -344,9 +344,7 @@ class Orchestrator {
 
   async #runDueSchedules(): Promise<({ name: string } & TaskResult)[]> {
     const results: ({ name: string } & TaskResult)[] = [];
-    const lastRuns = Object.fromEntries(
-      Object.entries(this.board.state.schedules).map(([name, run]) => [name, run.last_run]),
-    );
+    const lastRuns = lastRunsOf(this.board.state);
     for (const task of dueTasks(this.schedules, lastRuns, this.now())) {
       if (this.#shutdown.signal.aborted && results.length > 0) break;
       this.#log.info(`Running scheduled task ${task.name}`);

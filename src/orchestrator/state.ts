@@ -38,3 +38,10 @@ export async function readState(path: string): Promise<OrchestratorState> {
 export async function writeState(path: string, state: OrchestratorState): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(state, null, 2) + "\n");
 }
+
+/** When each schedule last ran, by name, as the due rule wants it. */
+export function lastRunsOf(state: OrchestratorState): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(state.schedules).map(([name, run]) => [name, run.last_run]),
+  );
+}

@@ -51,12 +51,15 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Lists the names of the plain entries of a folder (no hidden names); none when it is absent. */
-export async function listNames(folder: string): Promise<string[]> {
+/**
+ * Lists the names in a folder, sorted; none when it is absent. Hidden names (a leading dot) are
+ * left out unless `includeHidden` — a file dropped by the owner may well be called `.env`.
+ */
+export async function listNames(folder: string, { includeHidden = false } = {}): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(folder)) {
-      if (!entry.name.startsWith(".")) names.push(entry.name);
+      if (includeHidden || !entry.name.startsWith(".")) names.push(entry.name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -1,4 +1,5 @@
 import { basename, dirname, join } from "node:path";
+import { listNames } from "./files.ts";
 
 const TEMPORARY_SUFFIXES = [".part", ".tmp", ".crdownload", ".swp", ".partial", ".download"];
 
@@ -51,7 +52,9 @@ export async function watchSettledFiles(
   const queue = settledQueue(options, signal);
   const sweep = async () => {
     for (const folder of options.folders) {
-      for (const name of await listFolder(folder)) queue.touch(join(folder, name));
+      for (const name of await listNames(folder, { includeHidden: true })) {
+        queue.touch(join(folder, name));
+      }
     }
   };
   const sweeper = setInterval(() => sweep().catch(() => {}), options.sweepMs ?? 5_000);
@@ -91,7 +94,7 @@ export async function watchSettledFiles(
 export async function settleExistingFiles(options: SettledFileOptions): Promise<number> {
   let handled = 0;
   for (const folder of options.folders) {
-    for (const name of await listFolder(folder)) {
+    for (const name of await listNames(folder, { includeHidden: true })) {
       if (options.skip?.(name)) continue;
       const path = join(folder, name);
       for (let quietFor = await quietTime(path); quietFor < options.settleMs;) {
@@ -115,16 +118,6 @@ async function quietTime(path: string): Promise<number> {
   } catch {
     return Infinity;
   }
-}
-
-async function listFolder(folder: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return names;
 }
 
 function settledQueue(options: SettledFileOptions, signal: AbortSignal) {

@@ -1,6 +1,8 @@
 import { basename, join } from "node:path";
 import {
+  exists,
   isTemporaryName,
+  listNames,
   moveInto,
   parseNote,
   renderNote,
@@ -72,7 +74,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   };
 
   async function finishClaim(id: string, claimDir: string, received: Date): Promise<void> {
-    const [originalName] = await listAll(claimDir);
+    const [originalName] = await listNames(claimDir, { includeHidden: true });
     if (originalName === undefined) {
       await Deno.remove(claimDir).catch(() => {});
       return;
@@ -81,7 +83,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     const attachment = `Needs_Action/attachments/${keptName}`;
     const notePath = join(notesFolder, `${id}.md`);
     const claimed = join(claimDir, originalName);
-    if (!(await fileExists(notePath))) {
+    if (!(await exists(notePath))) {
       const file = await inspectDroppedFile(claimed, limits);
       const note = droppedFileNote({
         id,
@@ -108,7 +110,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const watcher: InboxWatcher = {
     async recover() {
       let finished = 0;
-      for (const id of await listAll(layout.inboxClaims)) {
+      for (const id of await listNames(layout.inboxClaims, { includeHidden: true })) {
         const claimDir = join(layout.inboxClaims, id);
         const info = await Deno.stat(claimDir).catch(() => undefined);
         if (!info?.isDirectory) continue;
@@ -203,21 +205,6 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
 
 function fingerprint(info: Deno.FileInfo): string {
   return `${info.size}:${info.mtime?.getTime()}`;
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
-}
-
-/** Every name in a folder, hidden ones included (a dropped file may be named `.env`). */
-async function listAll(folder: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return names;
 }
 
 function message(error: unknown): string {
