@@ -3,8 +3,13 @@
  * a dropped file and to an approval. Prints a table and rewrites BENCHMARKS.md. It reports; it
  * never asserts a target.
  */
-import { join } from "node:path";
-import { makeVault, startAiemp, webhookRequest, webhookServer } from "../tests/e2e/_harness.ts";
+import {
+  makeVault,
+  startAiemp,
+  waitFor,
+  webhookRequest,
+  webhookServer,
+} from "../tests/e2e/_harness.ts";
 
 const runs = Deno.args.includes("--quick") ? 20 : 200;
 
@@ -22,45 +27,25 @@ function summary(samples: number[]) {
   };
 }
 
-/** Waits for `path` to exist, by watching its folder; returns when it does. */
-async function appeared(folder: string, name: string): Promise<void> {
-  const watcher = Deno.watchFs(folder, { recursive: false });
-  try {
-    if (await Deno.stat(join(folder, name)).then(() => true, () => false)) return;
-    for await (const event of watcher) {
-      if (event.paths.some((p) => p.endsWith(name))) return;
-    }
-  } finally {
-    watcher.close();
-  }
-}
-
-async function inboxReaction(vault: string, settleMs: number): Promise<number[]> {
+/**
+ * Drops files one at a time, 10 per second. The reaction is the task note's modification time
+ * minus the moment the file was written: both are wall-clock readings, and reading the note's own
+ * time avoids depending on a watcher in the bench (which may miss an event in its first instant).
+ */
+async function inboxReaction(vault: Awaited<ReturnType<typeof makeVault>>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const name = `bench-${i}.txt`;
-    const noteSeen = new Promise<number>((resolve) => {
-      const watcher = Deno.watchFs(join(vault, "Needs_Action"), { recursive: false });
-      (async () => {
-        for await (const event of watcher) {
-          if (event.kind === "create" || event.kind === "rename" || event.kind === "modify") {
-            for (const path of event.paths) {
-              if (path.endsWith(".md") && path.includes(`bench-${i}-txt`)) {
-                resolve(performance.now());
-                watcher.close();
-                return;
-              }
-            }
-          }
-        }
-      })();
-    });
-    const start = performance.now();
-    await Deno.writeTextFile(join(vault, "Inbox", name), `file ${i}\n`);
-    samples.push((await noteSeen) - start);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // 10 files per second
+    const dropped = Date.now();
+    await Deno.writeTextFile(vault.file("Inbox", `bench-${i}.txt`), `file ${i}\n`);
+    const note = await waitFor(async () => {
+      for await (const entry of Deno.readDir(vault.file("Needs_Action"))) {
+        if (entry.name.includes(`_bench-${i}-txt_`)) return entry.name;
+      }
+    }, `the note of bench-${i}.txt`);
+    const written = (await Deno.stat(vault.file("Needs_Action", note))).mtime!.getTime();
+    samples.push(written - dropped);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  console.error(`inbox: settle window ${settleMs} ms`);
   return samples;
 }
 
@@ -80,7 +65,10 @@ async function approvalReaction(vault: Awaited<ReturnType<typeof makeVault>>): P
       const start = performance.now();
       await Deno.rename(pending, vault.file("Approved", name));
       samples.push((await hit) - start);
-      await appeared(vault.file("Done"), name);
+      await waitFor(
+        () => Deno.stat(vault.file("Done", name)).then(() => true, () => false),
+        `${name} in Done/`,
+      );
     }
   } finally {
     await server.close();
@@ -91,7 +79,7 @@ async function approvalReaction(vault: Awaited<ReturnType<typeof makeVault>>): P
 const vault = await makeVault();
 try {
   const run = await startAiemp(vault.path);
-  const inbox = summary(await inboxReaction(vault.path, 200));
+  const inbox = summary(await inboxReaction(vault));
   const approval = summary(await approvalReaction(vault));
   await run.stop();
   const cores = navigator.hardwareConcurrency;

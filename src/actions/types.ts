@@ -1,11 +1,14 @@
 /** An approved item, as the executor hands it to an action. */
 export interface ApprovedItem {
+  /** The item's `id:` from its front matter, else its file name without `.md`. */
   id: string;
   /** The action's name, e.g. `webhook`. */
   action: string;
   /** The file's name as the human approved it. */
   fileName: string;
+  /** The note's front matter, as parsed. */
   frontMatter: Record<string, unknown>;
+  /** The note's Markdown after the front matter. */
   body: string;
 }
 
@@ -39,11 +42,13 @@ export type ActionResult =
 
 /** An approved item that cannot be acted on as written; the message says what to change. */
 export class ActionInputError extends Error {
+  /** Always `"ActionInputError"`, for logs and stack traces. */
   override name = "ActionInputError";
 }
 
 /** One kind of outward action: how to recognise it, prepare it, and perform it. */
 export interface ActionType {
+  /** The name an item gives in `action:`, e.g. `webhook`. */
   name: string;
   /** Other names accepted in `action:` (e.g. `twitter_post` for `x_post`). */
   aliases?: string[];

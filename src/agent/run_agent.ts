@@ -6,18 +6,23 @@ export interface AgentOptions {
   args: readonly string[];
   /** The vault: the agent works there and its settings file applies there. */
   cwd: string;
+  /** Milliseconds after which the run is killed and counts as failed. */
   timeoutMs: number;
   /** Sets DRY_RUN=true for the agent, as the seeds do. @default false */
   dryRun?: boolean;
+  /** Kills the run when aborted (e.g. at shutdown). */
   signal?: AbortSignal;
 }
 
 /** What one agent run produced. */
 export interface AgentRun {
+  /** True when the agent exited with code 0. */
   ok: boolean;
+  /** What the agent printed on stdout (also for a failed run). */
   output: string;
   /** Why it failed, in one line with the fix where there is one. */
   error?: string;
+  /** How long the run took, in milliseconds. */
   durationMs: number;
 }
 

@@ -6,9 +6,13 @@
 
 /** One audit entry. `event` says what happened; the rest is its detail. */
 export interface AuditEntry {
+  /** What happened, e.g. `claimed`, `started`, `done`, `failed`, `dry_run`, `interrupted`. */
   event: string;
+  /** The item's id, when the event concerns one item. */
   id?: string;
+  /** The action's name, e.g. `webhook`. */
   action?: string;
+  /** Further detail of the event, e.g. `file`, `attempt`, `reason`, `remote_id`. */
   [detail: string]: unknown;
 }
 

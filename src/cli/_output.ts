@@ -1,6 +1,8 @@
 /** Where the CLI writes: stdout for results, stderr for messages. Injectable for tests. */
 export interface CliOutput {
+  /** Writes one line of results (stdout). */
   out(line: string): void;
+  /** Writes one line of messages and errors (stderr). */
   err(line: string): void;
 }
 

@@ -27,6 +27,8 @@ import {
 } from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 
+export type { CliOutput } from "./_output.ts";
+
 /** Errors whose message is the whole story: shown as one line, without a stack. */
 const EXPECTED_ERRORS = [ConfigError, ScheduleError, StartError, VaultLockedError, NoteError];
 

@@ -2,9 +2,13 @@ import { join } from "node:path";
 
 /** The environment variables aiemp reads, read once at the edge. */
 export interface Environment {
+  /** The vault to use when `--vault` is not given. */
   AIEMP_VAULT?: string;
+  /** `true`, `1`, `yes` or `on` turns dry-run mode on. */
   DRY_RUN?: string;
+  /** The home folder, where the default vault `~/AI_Employee_Vault` lives. */
   HOME?: string;
+  /** The home folder on Windows, used when `HOME` is not set. */
   USERPROFILE?: string;
 }
 

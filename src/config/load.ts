@@ -4,6 +4,7 @@ import { type Config, configSchema } from "./schema.ts";
 
 /** A setting that cannot be used; the message names the file, the key and the expected form. */
 export class ConfigError extends Error {
+  /** Always `"ConfigError"`, for logs and stack traces. */
   override name = "ConfigError";
 }
 

@@ -12,7 +12,12 @@ const webhookUrl = z.url({
   error: "expected an http:// or https:// URL",
 });
 
-/** The schema of aiemp.yaml: every setting, its type and its default. */
+/**
+ * The schema of aiemp.yaml: every setting, its type and its default. Used by
+ * {@linkcode loadConfig}; its parsed result is a {@linkcode Config}.
+ *
+ * @internal Its zod type is not part of the documented API: depend on {@linkcode Config} instead.
+ */
 export const configSchema = z.strictObject({
   dry_run: flag.default(false),
   log: z.strictObject({
@@ -69,5 +74,85 @@ export const configSchema = z.strictObject({
   ).default({}),
 });
 
-/** The settings of one vault, after defaults; read-only. */
-export type Config = z.infer<typeof configSchema>;
+/** The settings of one vault (aiemp.yaml), after defaults; read-only. */
+export interface Config {
+  /** Contact nothing outside; record what would be sent instead. @default false */
+  dry_run: boolean;
+  /** The orchestrator's log, in Logs/. */
+  log: {
+    /** The least severe level written. @default "info" */
+    level: "debug" | "info" | "warning" | "error";
+    /** Log lines as plain text or as JSON. @default "text" */
+    format: "text" | "json";
+  };
+  /** The inbox watcher, which turns files dropped into Inbox/ into task notes. */
+  inbox: {
+    /** Whether the inbox watcher runs. @default true */
+    enabled: boolean;
+    /** Milliseconds of quiet after which a dropped file counts as written. @default 200 */
+    settle_ms: number;
+    /** Size limit in megabytes; a larger file is noted but not read. @default 50 */
+    max_file_mb: number;
+    /** How many characters of a text file its task note quotes. @default 1500 */
+    preview_chars: number;
+  };
+  /** The approval executor, which performs what the owner moves into Approved/. */
+  approvals: {
+    /** Whether the approval executor runs. @default true */
+    enabled: boolean;
+    /** Quiet time in milliseconds before a file in Approved/ is taken. @default 50 */
+    settle_ms: number;
+    /** Attempts per item before it is rejected (at least 1). @default 3 */
+    max_retries: number;
+    /** Wait in seconds between a retryable failure and the next attempt. @default 5 */
+    retry_delay_s: number;
+    /** Seconds an action may run before it is cut off. @default 60 */
+    action_timeout_s: number;
+    /** Hours after which a request in Pending_Approval/ raises a Dashboard alert. @default 24 */
+    stale_after_hours: number;
+  };
+  /** How the component Workers are supervised. */
+  supervisor: {
+    /** Wait in seconds between a component's failure and its restart. @default 2 */
+    restart_delay_s: number;
+    /** Seconds the components get to stop at shutdown before they are terminated. @default 5 */
+    shutdown_timeout_s: number;
+  };
+  /** Dashboard.md and `.aiemp/state.json`. */
+  dashboard: {
+    /** Both files are written at most once per this many milliseconds. @default 1000 */
+    refresh_ms: number;
+    /** Recent-activity lines the Dashboard shows; older ones roll over to Logs/. @default 20 */
+    activity_entries: number;
+  };
+  /** The scheduler, which runs the tasks of schedules.yaml. */
+  scheduler: {
+    /** Whether due tasks run on the tick (`aiemp trigger` works either way). @default true */
+    enabled: boolean;
+    /** Seconds between two checks for due tasks. @default 30 */
+    tick_s: number;
+  };
+  /** The `done_archive` task. */
+  archive: {
+    /** Days after which an item in Done/ moves to `Done/Archive/YYYY-MM/`. @default 7 */
+    done_after_days: number;
+  };
+  /** The agent CLI that scheduled tasks run. */
+  agent: {
+    /** The program's name or path. @default "claude" */
+    command: string;
+    /** Arguments before the prompt. @default ["--print"] */
+    args: string[];
+    /** Upper bound in minutes on one agent run (a task's own timeout may be lower). @default 10 */
+    timeout_minutes: number;
+  };
+  /** Named http(s) webhook URLs, for an approved item's `webhook: NAME`. @default {} */
+  webhooks: Record<string, string>;
+}
+
+/** True when `A` and `B` are the same type. */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+// Config must say exactly what configSchema produces: this fails to type-check when they differ.
+const _configIsExact: SameType<Config, z.infer<typeof configSchema>> = true;

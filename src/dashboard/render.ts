@@ -3,24 +3,33 @@ import { replaceSection } from "../vault/mod.ts";
 
 /** One line of recent activity. */
 export interface ActivityEntry {
+  /** When it happened (ISO 8601). */
   when: string;
+  /** What happened, in one line. */
   text: string;
 }
 
 /** Everything the Dashboard shows, gathered by the orchestrator. */
 export interface DashboardSnapshot {
+  /** The time of the snapshot, shown as "Last updated". */
   now: Date;
+  /** Whether the orchestrator runs. */
   online: boolean;
   /** "System Online: all components active", "System Offline: orchestrator stopped"… */
   headline: string;
+  /** When the orchestrator started; shown while it is online. */
   startedAt?: Date;
+  /** The orchestrator's process id. */
   pid?: number;
+  /** Whether dry-run mode is on (nothing is sent). */
   dryRun: boolean;
+  /** Each component's state, for the Health table. */
   components: ChildStatus[];
   /** Items per vault folder. */
   counts: Record<string, number>;
   /** Newest first. */
   activity: ActivityEntry[];
+  /** Open alerts, shown in the Status section (e.g. stale approval requests). */
   alerts: string[];
 }
 

@@ -30,9 +30,11 @@ import {
 
 /** The approval executor's settings and its links to the outside world. */
 export interface DispatcherOptions {
+  /** The vault whose Approved/ folder is worked on. */
   layout: VaultLayout;
   /** Attempts per item before it is rejected. */
   maxRetries: number;
+  /** Wait in milliseconds between a retryable failure and the next attempt. */
   retryDelayMs: number;
   /** Quiet time before a file in Approved/ is taken (a copy may still be running). */
   settleMs: number;
@@ -40,8 +42,11 @@ export interface DispatcherOptions {
   execute(item: ApprovedItem, attempt: number): Promise<ExecutionOutcome>;
   /** Appends to the audit log. */
   record(entry: AuditEntry): void;
+  /** Where log lines go. @default discards them */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+  /** Told what became of each item, for the Dashboard's recent activity. @default discards it */
   activity?: (text: string) => void;
+  /** The clock. @default () => new Date() */
   now?: () => Date;
 }
 
@@ -51,6 +56,7 @@ export interface Dispatcher {
   recover(): Promise<void>;
   /** Claims and executes one file that appeared in Approved/. */
   handleApproved(path: string, signal?: AbortSignal): Promise<void>;
+  /** Recovers, then executes each file that settles in Approved/ until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
   /** Recovers and executes what is waiting now, then returns how many items were finished. */
   sweep(): Promise<number>;

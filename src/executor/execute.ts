@@ -10,9 +10,13 @@ import type { ExecutionOutcome } from "./outcome.ts";
 
 /** What one attempt needs from the orchestrator. */
 export interface ExecuteOptions {
+  /** What actions need from aiemp.yaml (named webhooks, User-Agent). */
   settings: ActionSettings;
+  /** Where `started`, `done`, `failed`, `dry_run` and `invalid` are recorded. */
   audit: AuditLog;
+  /** Record what would be sent instead of sending it. */
   dryRun: boolean;
+  /** Milliseconds the sandboxed run may take before it is cut off. */
   timeoutMs: number;
   /** Aborts a running action at shutdown. */
   signal?: AbortSignal;

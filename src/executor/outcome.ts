@@ -13,12 +13,19 @@ export type ExecutionOutcome = ActionResult & {
 
 /** The final word on an item: where it goes and what its result section says. */
 export interface FinalResult {
+  /** How it ended: `sent` and `dry_run` go to Done/, `failed` and `rejected` to Rejected/. */
   outcome: "sent" | "dry_run" | "failed" | "rejected";
+  /** When it ended. */
   when: Date;
+  /** Attempts made; 0 for an item rejected before any. */
   attempts: number;
+  /** The remote's id for what was sent, when it gave one. */
   remoteId?: string;
+  /** The remote's answer in short, e.g. `HTTP 200`. */
   detail?: string;
+  /** Why it failed or was rejected. */
   error?: string;
+  /** For a dry run: what would have been sent (secrets left out). */
   wouldSend?: Record<string, unknown>;
 }
 

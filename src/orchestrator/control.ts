@@ -10,12 +10,19 @@ import { readState } from "./state.ts";
 
 /** What `aiemp status --json` prints. */
 export interface StatusReport {
+  /** The vault's root folder. */
   vault: string;
+  /** Whether an orchestrator holds the vault's lock. */
   running: boolean;
+  /** The running orchestrator's process id. */
   pid?: number;
+  /** When the running orchestrator started (ISO 8601). */
   started?: string;
+  /** Seconds since it started. */
   uptime_s?: number;
+  /** Whether the orchestrator runs (or last ran) in dry-run mode. */
   dry_run: boolean;
+  /** Each component as last reported; `stopped` when no orchestrator runs. */
   components: {
     id: string;
     description: string;
@@ -24,7 +31,9 @@ export interface StatusReport {
     restarts: number;
     last_error?: string;
   }[];
+  /** Items per vault folder, counted now. */
   counts: Record<string, number>;
+  /** Open alerts, as on the Dashboard. */
   alerts: string[];
 }
 

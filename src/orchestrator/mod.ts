@@ -20,5 +20,5 @@ export {
 export { COUNTED_FOLDERS, countItems } from "./board.ts";
 export { redactSecrets } from "./logging.ts";
 export { loadVaultSchedules } from "./schedules.ts";
-export { lastRunsOf, readState } from "./state.ts";
+export { lastRunsOf, type OrchestratorState, readState } from "./state.ts";
 export { VERSION } from "./version.ts";

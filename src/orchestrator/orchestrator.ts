@@ -31,6 +31,7 @@ import { VERSION } from "./version.ts";
 
 /** How `aiemp start` runs. */
 export interface StartOptions {
+  /** The environment, read once by the caller (`DRY_RUN` among others). */
   env: Environment;
   /** One sweep of every component and due schedule, then stop. @default false */
   once?: boolean;
@@ -38,23 +39,31 @@ export interface StartOptions {
   dryRun?: boolean;
   /** Start no watchers (the executor and schedules still run). @default false */
   noWatchers?: boolean;
+  /** Overrides `log.format` of aiemp.yaml (`--log-format`). @default undefined (the file's) */
   logFormat?: "text" | "json";
   /** Where start-up and shutdown lines go (stdout). */
   print?: (line: string) => void;
+  /** The clock. @default () => new Date() */
   now?: () => Date;
 }
 
 /** What `aiemp start --once` reports. */
 export interface SweepSummary {
+  /** The vault's root folder. */
   vault: string;
+  /** Whether the sweep ran in dry-run mode. */
   dry_run: boolean;
+  /** By component id: what it reported (e.g. `{ notes: 2 }`), or the error that stopped it. */
   components: Record<string, Record<string, unknown> | { error: string }>;
+  /** The scheduled tasks that were due and ran, with their results. */
   schedules: ({ name: string } & TaskResult)[];
+  /** Items per vault folder after the sweep. */
   counts: Record<string, number>;
 }
 
 /** A line the owner must act on before aiemp can start. */
 export class StartError extends Error {
+  /** Always `"StartError"`, for logs and stack traces. */
   override name = "StartError";
 }
 
@@ -344,6 +353,7 @@ class Orchestrator {
 
   async #runDueSchedules(): Promise<({ name: string } & TaskResult)[]> {
     const results: ({ name: string } & TaskResult)[] = [];
+    if (!this.config.scheduler.enabled) return results;
     const lastRuns = lastRunsOf(this.board.state);
     for (const task of dueTasks(this.schedules, lastRuns, this.now())) {
       if (this.#shutdown.signal.aborted && results.length > 0) break;
@@ -363,7 +373,6 @@ class Orchestrator {
   }
 
   async #scheduleLoop(): Promise<void> {
-    if (!this.config.scheduler.enabled) return;
     const signal = this.#shutdown.signal;
     while (!signal.aborted) {
       await this.#runDueSchedules();

@@ -4,16 +4,23 @@ import { writeFileAtomic } from "../vault/mod.ts";
 
 /** What the orchestrator keeps in `.aiemp/state.json`: read by `aiemp status`, kept across restarts. */
 export interface OrchestratorState {
+  /** Set while the orchestrator runs, cleared when it stops (a crash leaves it set). */
   online: boolean;
+  /** The process id of the orchestrator that last ran. */
   pid?: number;
+  /** When that orchestrator started (ISO 8601). */
   started?: string;
+  /** When the file was last written (ISO 8601). */
   updated?: string;
+  /** Whether that orchestrator ran in dry-run mode. */
   dry_run: boolean;
+  /** Each component Worker as the supervisor last reported it. */
   components: ChildStatus[];
   /** Newest first. */
   activity: ActivityEntry[];
   /** Open alerts, by what raised them. */
   alerts: Record<string, string>;
+  /** Each schedule's last run (ISO 8601) and outcome, by task name. */
   schedules: Record<string, { last_run?: string; ok?: boolean; summary?: string }>;
 }
 

@@ -5,4 +5,4 @@
  */
 export { loadSchedules, type ScheduledTask, ScheduleError } from "./registry.ts";
 export { cronPattern, dueTasks, isDue, latestScheduledTime, nextRunTime } from "./is_due.ts";
-export { TASK_TRIGGERS, type TaskContext, type TaskResult } from "./tasks.ts";
+export { TASK_TRIGGERS, type TaskContext, type TaskResult, type Trigger } from "./tasks.ts";

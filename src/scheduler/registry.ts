@@ -21,11 +21,38 @@ const taskSchema = z.strictObject({
   timeout_minutes: z.number().int().min(1).default(10),
 });
 
-/** One scheduled task, as the registry defines it. */
-export type ScheduledTask = z.infer<typeof taskSchema>;
+/** One scheduled task, as the registry defines it (an entry of schedules.yaml, after defaults). */
+export interface ScheduledTask {
+  /** Lower-case letters, digits and `_`; names the built-in trigger it runs. */
+  name: string;
+  /** What the task does, for people. @default "" */
+  description: string;
+  /** When it runs: a calendar rule, or `hourly` / `every_n_minutes` counted from its last run. */
+  frequency: "daily" | "weekdays" | "mwf" | "weekly" | "hourly" | "every_n_minutes";
+  /** `HH:MM` in the machine's local time; required by daily, weekdays, mwf and weekly. */
+  time_of_day?: string;
+  /** For weekly: a day name such as `sunday`, or 0 = Monday … 6 = Sunday. */
+  day_of_week?: string | number;
+  /** For every_n_minutes: the interval in minutes (at least 1). */
+  interval_minutes?: number;
+  /** A disabled task never runs by itself. @default true */
+  enabled: boolean;
+  /** Whether the task runs the agent; informational. @default false */
+  requires_agent: boolean;
+  /** Limit in minutes on its agent run (`agent.timeout_minutes` may be lower). @default 10 */
+  timeout_minutes: number;
+}
+
+/** True when `A` and `B` are the same type. */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+// ScheduledTask must say exactly what taskSchema produces: this fails to type-check otherwise.
+const _taskIsExact: SameType<ScheduledTask, z.infer<typeof taskSchema>> = true;
 
 /** A schedules.yaml that cannot be used; the message names the file, the task and the fix. */
 export class ScheduleError extends Error {
+  /** Always `"ScheduleError"`, for logs and stack traces. */
   override name = "ScheduleError";
 }
 

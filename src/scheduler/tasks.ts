@@ -5,9 +5,13 @@ import { listNames, moveInto, type VaultLayout } from "../vault/mod.ts";
 
 /** What a scheduled task may use; given by the orchestrator (or by `aiemp trigger`). */
 export interface TaskContext {
+  /** The vault the task works on. */
   layout: VaultLayout;
+  /** The vault's settings. */
   config: Config;
+  /** A dry run: the agent gets `DRY_RUN=true` and the task itself moves and sends nothing. */
   dryRun: boolean;
+  /** The time of this run; read once, so the task sees one consistent "now". */
   now: Date;
   /** Runs the agent with a prompt, bounded by the task's timeout. */
   runAgent(prompt: string): Promise<AgentRun>;
@@ -21,12 +25,16 @@ export interface TaskContext {
 
 /** What a task did, for the log, the Dashboard and `aiemp trigger`. */
 export interface TaskResult {
+  /** False when the task failed; `summary` then says why. */
   ok: boolean;
+  /** One line on what the task did (or why it failed). */
   summary: string;
+  /** Task-specific counts and flags, e.g. `items`, `archived`. */
   [detail: string]: unknown;
 }
 
-type Trigger = (context: TaskContext) => Promise<TaskResult>;
+/** The code a scheduled task runs: does its work with what `context` offers and reports it. */
+export type Trigger = (context: TaskContext) => Promise<TaskResult>;
 
 const SKILLS = ".claude/skills";
 

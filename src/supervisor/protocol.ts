@@ -15,6 +15,8 @@ export type ComponentOrder =
 
 /** A message on a component's channel: the common reports and orders, or the component's own. */
 export interface ComponentMessage {
+  /** What the message is, e.g. `log`, `execute`, `executed`. */
   kind: string;
+  /** The message's own data, by kind. */
   [field: string]: unknown;
 }

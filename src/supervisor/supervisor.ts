@@ -6,9 +6,11 @@ export type RestartKind = "permanent" | "transient" | "temporary";
 
 /** One supervised component, as data. */
 export interface ChildSpec {
+  /** Unique among the supervisor's children, e.g. `inbox`. */
   id: string;
   /** What the owner sees, e.g. "Inbox watcher". */
   description: string;
+  /** Whether the child is started again when it ends. */
   restart: RestartKind;
   /** Runs the child until it ends; calls `ready` once it is up. Rejects when it fails. */
   start(signal: AbortSignal, ready: () => void): Promise<void>;
@@ -19,11 +21,17 @@ export type ChildState = "starting" | "running" | "restarting" | "stopped" | "ex
 
 /** What the Dashboard and `aiemp status` show about one child. */
 export interface ChildStatus {
+  /** The child's id from its spec. */
   id: string;
+  /** What the owner sees, e.g. "Inbox watcher". */
   description: string;
+  /** Where the child is in its life. */
   state: ChildState;
+  /** When it entered that state (ISO 8601). */
   since: string;
+  /** How many times it has been restarted. */
   restarts: number;
+  /** Why it last failed, if it did. */
   lastError?: string;
 }
 
@@ -31,14 +39,19 @@ export interface ChildStatus {
 export interface SupervisorOptions {
   /** Wait between a failure and the restart. @default 2000 */
   restartDelayMs?: number;
+  /** The clock, for `since`. @default () => new Date() */
   now?: () => Date;
+  /** Where restart notices go. @default discards them */
   log?: (level: "info" | "warning" | "error", message: string) => void;
+  /** Called with a child's new status each time it changes. */
   onChange?: (status: ChildStatus) => void;
 }
 
 /** Runs children side by side, restarting them by their restart kind after a fixed delay. */
 export interface Supervisor {
+  /** Starts every child and supervises it; resolves once all have stopped (`signal` stops them). */
   run(signal: AbortSignal): Promise<void>;
+  /** The current status of each child, in spec order. */
   status(): ChildStatus[];
 }
 

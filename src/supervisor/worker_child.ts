@@ -19,6 +19,7 @@ export interface WorkerComponent {
 
 /** A worker that failed: it threw, or could not start. */
 export class ComponentCrash extends Error {
+  /** Always `"ComponentCrash"`, for logs and stack traces. */
   override name = "ComponentCrash";
 }
 

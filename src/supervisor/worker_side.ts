@@ -2,10 +2,13 @@ import type { ComponentLogLevel, ComponentMessage, ComponentReport } from "./pro
 
 /** What a component's body gets: its start data, a stop signal and a way to talk to the main thread. */
 export interface ComponentContext<Init> {
+  /** The start data the orchestrator sent with the start order. */
   init: Init;
   /** Aborted when the orchestrator asks the component to stop. */
   signal: AbortSignal;
+  /** Posts a message to the main thread. */
   send(message: ComponentReport | ComponentMessage): void;
+  /** Writes a line to the component's log in the main thread. */
   log(level: ComponentLogLevel, message: string): void;
   /** Other messages from the main thread (component-specific ones). */
   onMessage(handler: (message: ComponentMessage) => void): void;

@@ -28,7 +28,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * await moveInto("/v/Approved/EMAIL_a.md", "/v/Done"); // "/v/Done/EMAIL_a.md" or "/v/Done/EMAIL_a-2.md"
  * ```
  */
-export async function moveInto(source: string, folder: string, name = basename(source)) {
+export async function moveInto(
+  source: string,
+  folder: string,
+  name = basename(source),
+): Promise<string> {
   await Deno.mkdir(folder, { recursive: true });
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);

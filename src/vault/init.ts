@@ -7,8 +7,11 @@ const TEMPLATE = fileURLToPath(new URL("../../vault-template/", import.meta.url)
 
 /** What `initVault` did: vault-relative paths it created, and the ones that were already there. */
 export interface VaultInitReport {
+  /** The vault's folder, absolute. */
   root: string;
+  /** What was added, vault-relative; folders end in `/`. */
   created: string[];
+  /** Template files that already existed and were left as they were. */
   kept: string[];
 }
 

@@ -18,20 +18,33 @@ export type VaultFolder = typeof VAULT_FOLDERS[number];
 
 /** Where everything in one vault lives; plain paths, computed once. */
 export interface VaultLayout {
+  /** The vault's folder, absolute. */
   root: string;
+  /** The path of one of the vault's folders, e.g. `<root>/Approved`. */
   folder(name: VaultFolder): string;
+  /** `Dashboard.md`, written by the orchestrator. */
   dashboard: string;
+  /** `aiemp.yaml`, the vault's settings. */
   config: string;
+  /** `schedules.yaml`, the vault's own schedules (optional). */
   schedules: string;
+  /** `.claude_stop`: while it exists, aiemp stops and will not start. */
   stopFile: string;
   /** `.aiemp/`: aiemp's own state, never edited by hand. */
   internal: string;
+  /** `.aiemp/lock`, held by the running orchestrator. */
   lock: string;
+  /** `.aiemp/state.json`, what `aiemp status` reads. */
   state: string;
+  /** `.aiemp/audit.jsonl`, the append-only audit trail. */
   audit: string;
+  /** `.aiemp/inflight/`, approved items being executed. */
   inflight: string;
+  /** `.aiemp/requests/`, where the CLI asks the running orchestrator (e.g. `aiemp trigger`). */
   requests: string;
+  /** `.aiemp/inbox-claims/`, dropped files being turned into notes. */
   inboxClaims: string;
+  /** `.aiemp/secrets/` (0700), kept from the agent. */
   secrets: string;
   /** Where the originals of dropped files are kept, beside their task notes. */
   attachments: string;

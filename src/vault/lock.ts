@@ -1,13 +1,18 @@
 /** What the lock file says about the orchestrator that holds it. */
 export interface LockOwner {
+  /** The orchestrator's process id. */
   pid: number;
+  /** When it started (ISO 8601). */
   started: string;
+  /** The machine it runs on. */
   hostname?: string;
 }
 
 /** Another orchestrator runs on this vault. */
 export class VaultLockedError extends Error {
+  /** Always `"VaultLockedError"`, for logs and stack traces. */
   override name = "VaultLockedError";
+  /** Says that `vault` is locked, naming `owner` when the lock file records one. */
   constructor(readonly vault: string, readonly owner: LockOwner | undefined) {
     const who = owner ? `PID ${owner.pid}, started ${owner.started}` : "a process";
     super(
@@ -20,6 +25,7 @@ export class VaultLockedError extends Error {
 export interface VaultLock {
   /** The owner recorded by a previous orchestrator that died without releasing the lock. */
   takenOverFrom?: LockOwner;
+  /** Clears and releases the lock; call once, when the orchestrator stops. */
   release(): void;
 }
 

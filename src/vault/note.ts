@@ -2,12 +2,15 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 
 /** A Markdown note with YAML front matter, as Obsidian reads it. */
 export interface Note {
+  /** The YAML between the `---` lines, as a map; `{}` when there is none. */
   frontMatter: Record<string, unknown>;
+  /** The Markdown after the front matter. */
   body: string;
 }
 
 /** A note whose front matter cannot be read; the message says why. */
 export class NoteError extends Error {
+  /** Always `"NoteError"`, for logs and stack traces. */
   override name = "NoteError";
 }
 

@@ -5,8 +5,17 @@
  */
 export { createInboxWatcher, type InboxWatcher, type InboxWatcherOptions } from "./inbox/inbox.ts";
 export { fileTaskId, safeFileName } from "./inbox/names.ts";
-export { droppedFileNote, updateDroppedFileNote } from "./inbox/task_note.ts";
-export { type DroppedFile, inspectDroppedFile } from "./inbox/inspect.ts";
+export {
+  droppedFileNote,
+  type DroppedFileNoteInput,
+  updateDroppedFileNote,
+} from "./inbox/task_note.ts";
+export {
+  type DroppedFile,
+  type DroppedKind,
+  inspectDroppedFile,
+  type InspectLimits,
+} from "./inbox/inspect.ts";
 export type { InboxWorkerInit } from "./inbox/worker_init.ts";
 
 /** Entry module of the inbox watcher's Worker. */

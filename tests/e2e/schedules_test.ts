@@ -146,3 +146,14 @@ Deno.test("due schedules run at start and show in the Dashboard's activity", asy
     await vault.cleanup();
   }
 });
+
+Deno.test("scheduler.enabled: false runs no schedule, also with --once", async () => {
+  const vault = await makeVault("scheduler:\n  enabled: false\n");
+  try {
+    const result = await aiemp(["start", "--once", "--vault", vault.path]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout).schedules, []);
+  } finally {
+    await vault.cleanup();
+  }
+});

@@ -17,13 +17,19 @@ import { droppedFileNote, updateDroppedFileNote } from "./task_note.ts";
 
 /** The inbox watcher's settings and its links to the outside world. */
 export interface InboxWatcherOptions {
+  /** The vault whose Inbox/ is watched. */
   layout: VaultLayout;
   /** Quiet time after which a file counts as completely written. */
   settleMs: number;
+  /** Size limit in megabytes; a larger file gets a note but is not read. */
   maxFileMb: number;
+  /** Characters of a text file quoted in its note. */
   previewChars: number;
+  /** The clock, for ids and `received`. @default () => new Date() */
   now?: () => Date;
+  /** The random part of task ids. @default 6 characters of a random UUID */
   random?: () => string;
+  /** Where log lines go. @default discards them */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
   /** Told about each note written or updated, for the Dashboard's recent activity. */
   activity?: (text: string) => void;

@@ -14,9 +14,13 @@ export type DroppedKind =
 
 /** What aiemp learned about a dropped file, without changing it. */
 export interface DroppedFile {
+  /** What it turned out to be; anything but `text` and `binary` is a problem the note explains. */
   kind: DroppedKind;
+  /** Size in bytes; 0 when it is not a regular file aiemp could look at. */
   size: number;
+  /** SHA-256 of the content, in hex; only when the content was read. */
   sha256?: string;
+  /** The start of a text file, at most `previewChars` characters. */
   preview?: string;
   /** For a link: where it points. */
   target?: string;
@@ -26,7 +30,9 @@ export interface DroppedFile {
 
 /** Limits on what is read from a dropped file. */
 export interface InspectLimits {
+  /** Files larger than this many bytes are neither read nor hashed (`too_large`). */
   maxBytes: number;
+  /** Characters of a text file kept as its preview. */
   previewChars: number;
   /** The vault: links pointing outside it are never followed. */
   vault: string;

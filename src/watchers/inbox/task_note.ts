@@ -3,12 +3,15 @@ import type { DroppedFile, DroppedKind } from "./inspect.ts";
 
 /** Everything a dropped file's task note says. */
 export interface DroppedFileNoteInput {
+  /** The task id, also the note's file name, e.g. `FILE_20261121-054100_report-pdf_3fa9c2`. */
   id: string;
   /** The name as it was dropped, unchanged (spaces, unicode, even newlines). */
   originalName: string;
   /** Vault-relative path of the kept original. */
   attachment: string;
+  /** When the file was taken from Inbox/. */
   received: Date;
+  /** What inspecting the file found. */
   file: DroppedFile;
   /** The size limit in force, for the explanation of a file over it. */
   maxFileMb: number;
