@@ -53,7 +53,7 @@ export async function watchSettledFiles(
   const sweep = async () => {
     for (const folder of options.folders) {
       for (const name of await listNames(folder, { includeHidden: true })) {
-        queue.touch(join(folder, name));
+        queue.notice(join(folder, name));
       }
     }
   };
@@ -167,6 +167,10 @@ function settledQueue(options: SettledFileOptions, signal: AbortSignal) {
   };
   return {
     touch,
+    /** Like touch, for a rescan: a file already waiting keeps its timer (a rescan is no change). */
+    notice(path: string) {
+      if (!timers.has(path) && !busy.has(path)) touch(path);
+    },
     clear() {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
