@@ -6,12 +6,16 @@ export interface AgentOptions {
   args: readonly string[];
   /** The vault: the agent works there and its settings file applies there. */
   cwd: string;
-  /** Milliseconds after which the run is killed and counts as failed. */
+  /** Milliseconds after which the run is killed (with everything it started) and counts as failed. */
   timeoutMs: number;
   /** Sets DRY_RUN=true for the agent, as the seeds do. @default false */
   dryRun?: boolean;
   /** Kills the run when aborted (e.g. at shutdown). */
   signal?: AbortSignal;
+  /** Extra environment variables for the agent (tests use them to steer a fake agent). @default {} */
+  env?: Record<string, string>;
+  /** At most this many bytes of its output are kept. @default 1_000_000 */
+  maxOutputBytes?: number;
 }
 
 /** What one agent run produced. */
@@ -26,46 +30,115 @@ export interface AgentRun {
   durationMs: number;
 }
 
+const POSIX = Deno.build.os !== "windows";
+
+/**
+ * Kills a process and, on POSIX, its whole process group: the agent runs as the leader of its own
+ * group (`detached`), so whatever it started (a shell, a tool, a `sleep`) goes with it.
+ */
+function killTree(child: Deno.ChildProcess): void {
+  try {
+    if (POSIX) Deno.kill(-child.pid, "SIGKILL");
+    else child.kill("SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** Reads a stream as text (at most `limit` bytes kept); `text` holds what arrived so far. */
+function collect(stream: ReadableStream<Uint8Array>, limit: number) {
+  const decoder = new TextDecoder();
+  const sink = { text: "", done: Promise.resolve() };
+  sink.done = (async () => {
+    let bytes = 0;
+    for await (const chunk of stream) {
+      if (bytes < limit) {
+        sink.text += decoder.decode(chunk.subarray(0, limit - bytes), { stream: true });
+      }
+      bytes += chunk.length;
+    }
+    sink.text += decoder.decode();
+  })().catch(() => {});
+  return sink;
+}
+
+/** How long output may still arrive after the agent exited (from something it left behind). */
+const DRAIN_MS = 2000;
+
 /**
  * Runs the agent CLI once with `prompt` as its last argument (`claude --print PROMPT`), in the vault,
- * and waits for it; a run over `timeoutMs` is killed. A missing program, a timeout or a non-zero exit
- * is a failed run with the reason, never an exception.
+ * and waits for it. A run over `timeoutMs` (or aborted by `signal`) is killed with its whole process
+ * tree; so is anything it left running when it exits. A missing program, a timeout or a non-zero
+ * exit is a failed run with the reason, never an exception.
+ *
+ * @example
+ * ```ts
+ * const run = await runAgent("Triage Needs_Action/", {
+ *   command: "claude", args: ["--print"], cwd: vault, timeoutMs: 600_000,
+ * });
+ * if (!run.ok) log.warn(run.error);
+ * ```
  */
 export async function runAgent(prompt: string, options: AgentOptions): Promise<AgentRun> {
   const started = performance.now();
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(options.timeoutMs),
-    ...(options.signal ? [options.signal] : []),
-  ]);
   const took = () => Math.round(performance.now() - started);
+  const limit = options.maxOutputBytes ?? 1_000_000;
+  let child: Deno.ChildProcess;
   try {
-    const result = await new Deno.Command(options.command, {
+    child = new Deno.Command(options.command, {
       args: [...options.args, prompt],
       cwd: options.cwd,
-      env: options.dryRun ? { DRY_RUN: "true" } : {},
+      env: { ...options.env, ...(options.dryRun ? { DRY_RUN: "true" } : {}) },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      signal,
-    }).output();
-    const output = new TextDecoder().decode(result.stdout);
-    if (result.success) return { ok: true, output, durationMs: took() };
-    const stderr = new TextDecoder().decode(result.stderr).trim().split("\n").pop() ?? "";
-    const why = signal.aborted
-      ? `it ran longer than ${Math.round(options.timeoutMs / 1000)}s and was stopped`
-      : `it exited with code ${result.code}${stderr ? `: ${stderr}` : ""}`;
+      detached: POSIX,
+    }).spawn();
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? `the agent '${options.command}' was not found on PATH; install Claude Code or set agent.command in aiemp.yaml`
+      : `cannot run the agent '${options.command}': ${
+        error instanceof Error ? error.message : error
+      }`;
+    return { ok: false, output: "", error: why, durationMs: took() };
+  }
+  let stopped: "timeout" | "aborted" | undefined;
+  const stop = (why: "timeout" | "aborted") => {
+    stopped ??= why;
+    killTree(child);
+  };
+  const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
+  const onAbort = () => stop("aborted");
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const stdout = collect(child.stdout, limit);
+  const stderr = collect(child.stderr, 64_000);
+  try {
+    const status = await child.status;
+    // Whatever it left behind (holding the output pipes open, or still working) goes too.
+    if (POSIX) killTree(child);
+    let drained: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([stdout.done, stderr.done]),
+      new Promise((resolve) => drained = setTimeout(resolve, DRAIN_MS)),
+    ]);
+    clearTimeout(drained);
+    const [output, errors] = [stdout.text, stderr.text];
+    if (status.success && !stopped) return { ok: true, output, durationMs: took() };
+    const lastLine = errors.trim().split("\n").pop() ?? "";
+    const why = stopped === "timeout"
+      ? `it ran longer than ${
+        Math.round(options.timeoutMs / 1000)
+      }s and was stopped with everything it started`
+      : stopped === "aborted"
+      ? "it was stopped because aiemp is shutting down"
+      : `it exited with code ${status.code}${lastLine ? `: ${lastLine}` : ""}`;
     return {
       ok: false,
       output,
       error: `the agent '${options.command}' failed: ${why}`,
       durationMs: took(),
     };
-  } catch (error) {
-    const error_ = error instanceof Deno.errors.NotFound
-      ? `the agent '${options.command}' was not found on PATH; install Claude Code or set agent.command in aiemp.yaml`
-      : `cannot run the agent '${options.command}': ${
-        error instanceof Error ? error.message : error
-      }`;
-    return { ok: false, output: "", error: error_, durationMs: took() };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
   }
 }

@@ -7,25 +7,17 @@ import { Command, CommanderError, Option } from "commander";
 import { ConfigError, type Environment, readEnvironment, resolveVaultPath } from "../config/mod.ts";
 import {
   healthProblems,
-  lastRunsOf,
-  loadVaultSchedules,
-  readState,
   readStatus,
+  restartComponent,
   StartError,
   startOrchestrator,
   stopOrchestrator,
-  triggerTask,
   VERSION,
 } from "../orchestrator/mod.ts";
-import { dueTasks, nextRunTime, ScheduleError } from "../scheduler/mod.ts";
-import {
-  initVault,
-  NoteError,
-  type VaultLayout,
-  vaultLayout,
-  VaultLockedError,
-} from "../vault/mod.ts";
+import { ScheduleError } from "../scheduler/mod.ts";
+import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
+import { registerScheduleCommands } from "./_schedules.ts";
 
 export type { CliOutput } from "./_output.ts";
 
@@ -123,6 +115,13 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
       out.out(pid ? `Stopped aiemp (PID ${pid}).` : "aiemp is not running on this vault.");
     });
 
+  program.command("restart")
+    .description("resume a paused component, or restart a running one now")
+    .argument("<name>", "the component's name (see 'aiemp status')")
+    .action(async (name) => {
+      out.out(await restartComponent(vault(), name));
+    });
+
   program.command("status")
     .description("whether aiemp runs, its components, and the items in each folder")
     .option("--json", "print JSON")
@@ -172,76 +171,6 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
       setExit(problems.length === 0 ? 0 : 1);
     });
 
-  const schedules = program.command("schedules").description("the scheduled tasks of the vault");
-  schedules.command("list")
-    .description("every scheduled task, when it runs, when it last ran and runs next")
-    .option("--json", "print JSON")
-    .action(async (options) => {
-      const { tasks, lastRuns } = await schedulesOf(vault());
-      const now = new Date();
-      const rows = tasks.map((task) => {
-        const last = lastRuns[task.name];
-        const next = nextRunTime(task, last ? new Date(last) : undefined, now);
-        return { ...task, last_run: last ?? null, next_run: next?.toISOString() ?? null };
-      });
-      if (options.json) return json(rows);
-      table([
-        ["NAME", "WHEN", "ENABLED", "LAST RUN", "NEXT RUN"],
-        ...rows.map((r) => [
-          r.name,
-          describeWhen(r),
-          r.enabled ? "yes" : "no",
-          r.last_run?.slice(0, 16).replace("T", " ") ?? "never",
-          r.next_run?.slice(0, 16).replace("T", " ") ?? "-",
-        ]),
-      ]).forEach((line) => out.out(line));
-    });
-  schedules.command("check")
-    .description("the scheduled tasks that are due now")
-    .option("--json", "print JSON")
-    .action(async (options) => {
-      const { tasks, lastRuns } = await schedulesOf(vault());
-      const due = dueTasks(tasks, lastRuns, new Date());
-      if (options.json) return json(due.map((task) => task.name));
-      out.out(
-        due.length ? `Due now: ${due.map((task) => task.name).join(", ")}` : "Nothing is due now.",
-      );
-    });
-
-  program.command("trigger")
-    .description("run a scheduled task now")
-    .argument("<name>", "the task's name (see 'aiemp schedules list')")
-    .option("--dry-run", "contact nothing outside; the agent gets DRY_RUN=true")
-    .action(async (name, options) => {
-      const result = await triggerTask(vault(), name, { dryRun: options.dryRun ?? false, env });
-      out.out(`${name}: ${result.ok ? "ok" : "failed"}: ${result.summary}`);
-      setExit(result.ok ? 0 : 1);
-    });
+  registerScheduleCommands(program, { out, env, vault, setExit });
   return program;
-}
-
-/** A vault's schedules and when each last ran. */
-async function schedulesOf(layout: VaultLayout) {
-  const [tasks, state] = await Promise.all([loadVaultSchedules(layout), readState(layout.state)]);
-  return { tasks, lastRuns: lastRunsOf(state) };
-}
-
-function describeWhen(
-  task: {
-    frequency: string;
-    time_of_day?: string;
-    day_of_week?: string | number;
-    interval_minutes?: number;
-  },
-) {
-  switch (task.frequency) {
-    case "every_n_minutes":
-      return `every ${task.interval_minutes} min`;
-    case "hourly":
-      return "hourly";
-    case "weekly":
-      return `${task.day_of_week} ${task.time_of_day}`;
-    default:
-      return `${task.frequency} ${task.time_of_day}`;
-  }
 }

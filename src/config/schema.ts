@@ -12,6 +12,42 @@ const webhookUrl = z.url({
   error: "expected an http:// or https:// URL",
 });
 
+const seconds = z.number({ error: "expected a number of seconds" }).min(0, {
+  error: "expected 0 or more seconds",
+});
+
+/** Restart-policy settings: in `supervisor:` for every component, per watcher as overrides. */
+const restartPolicy = {
+  backoff_initial_s: seconds.default(2),
+  backoff_max_s: seconds.default(60),
+  stable_after_s: seconds.default(300),
+  max_restarts: wholeNumber("restarts", 1).default(5),
+  restart_period_s: seconds.default(600),
+};
+
+const externalWatcher = z.strictObject({
+  name: z.string({ error: "expected a name" }).regex(/^[a-z0-9_-]+$/, {
+    error: "use lower-case letters, digits, _ and - (it names Logs/NAME.log)",
+  }),
+  command: z.string({ error: "expected the program to run" }).min(1, {
+    error: "expected the program to run",
+  }),
+  args: z.array(z.string(), { error: "expected a list of arguments" }).default([]),
+  env: z.record(z.string(), z.string(), { error: "expected a map of NAME: value" }).default({}),
+  cwd: z.string({ error: "expected a folder" }).optional(),
+  enabled: flag.default(true),
+  restart: z.enum(["permanent", "transient", "temporary"], {
+    error: "expected permanent, transient or temporary",
+  }).default("permanent"),
+  heartbeat_timeout_s: seconds.optional(),
+  grace_s: seconds.default(10),
+  backoff_initial_s: seconds.optional(),
+  backoff_max_s: seconds.optional(),
+  stable_after_s: seconds.optional(),
+  max_restarts: wholeNumber("restarts", 1).optional(),
+  restart_period_s: seconds.optional(),
+});
+
 /**
  * The schema of aiemp.yaml: every setting, its type and its default. Used by
  * {@linkcode loadConfig}; its parsed result is a {@linkcode Config}.
@@ -45,11 +81,26 @@ export const configSchema = z.strictObject({
     stale_after_hours: wholeNumber("hours", 1).default(24),
   }).prefault({}),
   supervisor: z.strictObject({
-    restart_delay_s: z.number({ error: "expected a number of seconds" }).min(0, {
-      error: "expected 0 or more seconds",
-    }).default(2),
+    ...restartPolicy,
+    health_check_s: seconds.default(30),
+    ping_timeout_s: seconds.default(5),
     shutdown_timeout_s: wholeNumber("seconds", 1).default(5),
   }).prefault({}),
+  watchers: z.array(externalWatcher, { error: "expected a list of watchers" }).default([])
+    .check((context) => {
+      const seen = new Set<string>(["inbox", "executor"]);
+      context.value.forEach((watcher, index) => {
+        if (seen.has(watcher.name)) {
+          context.issues.push({
+            code: "custom",
+            input: watcher.name,
+            path: [index, "name"],
+            message: `the name '${watcher.name}' is taken; give each watcher its own name`,
+          });
+        }
+        seen.add(watcher.name);
+      });
+    }),
   dashboard: z.strictObject({
     refresh_ms: wholeNumber("milliseconds").default(1000),
     activity_entries: wholeNumber("entries", 1).default(20),
@@ -111,13 +162,10 @@ export interface Config {
     /** Hours after which a request in Pending_Approval/ raises a Dashboard alert. @default 24 */
     stale_after_hours: number;
   };
-  /** How the component Workers are supervised. */
-  supervisor: {
-    /** Wait in seconds between a component's failure and its restart. @default 2 */
-    restart_delay_s: number;
-    /** Seconds the components get to stop at shutdown before they are terminated. @default 5 */
-    shutdown_timeout_s: number;
-  };
+  /** How components are supervised: restart backoff, crash-loop guard, health checks. */
+  supervisor: SupervisorSettings;
+  /** External watchers: programs run and supervised as subprocesses. @default [] */
+  watchers: ExternalWatcherConfig[];
   /** Dashboard.md and `.aiemp/state.json`. */
   dashboard: {
     /** Both files are written at most once per this many milliseconds. @default 1000 */
@@ -148,6 +196,52 @@ export interface Config {
   };
   /** Named http(s) webhook URLs, for an approved item's `webhook: NAME`. @default {} */
   webhooks: Record<string, string>;
+}
+
+/** The restart policy, in seconds, as aiemp.yaml gives it. */
+export interface RestartSettings {
+  /** Wait before the first restart; doubles with each failure in a row. @default 2 */
+  backoff_initial_s: number;
+  /** The longest wait between restarts. @default 60 */
+  backoff_max_s: number;
+  /** A run this long is stable: the next failure starts the backoff from the beginning. @default 300 */
+  stable_after_s: number;
+  /** Restarts allowed within `restart_period_s` before the component is paused. @default 5 */
+  max_restarts: number;
+  /** The window `max_restarts` is counted over. @default 600 */
+  restart_period_s: number;
+}
+
+/** How components are supervised. */
+export interface SupervisorSettings extends RestartSettings {
+  /** Seconds between health checks of running components. @default 30 */
+  health_check_s: number;
+  /** Seconds a component may take to answer a health check before it counts as hung. @default 5 */
+  ping_timeout_s: number;
+  /** Seconds the components get to stop at shutdown before they are terminated. @default 5 */
+  shutdown_timeout_s: number;
+}
+
+/** One external watcher: any program, supervised like the built-in components. */
+export interface ExternalWatcherConfig extends Partial<RestartSettings> {
+  /** Its name (lower-case letters, digits, _ and -); its output goes to `Logs/NAME.log`. */
+  name: string;
+  /** The program to run. */
+  command: string;
+  /** Its arguments. @default [] */
+  args: string[];
+  /** Extra environment variables. @default {} */
+  env: Record<string, string>;
+  /** Its working directory, relative to the vault. @default the vault */
+  cwd?: string;
+  /** Whether it runs. @default true */
+  enabled: boolean;
+  /** When it is started again: always, after a failure only, or never. @default "permanent" */
+  restart: "permanent" | "transient" | "temporary";
+  /** It must touch AIEMP_HEARTBEAT_FILE at least this often (seconds), or it counts as hung. @default none */
+  heartbeat_timeout_s?: number;
+  /** Seconds between SIGTERM and SIGKILL when it is stopped. @default 10 */
+  grace_s: number;
 }
 
 /** True when `A` and `B` are the same type. */

@@ -1,4 +1,4 @@
-import type { ChildStatus } from "../supervisor/mod.ts";
+import { type ChildStatus, restartsToday } from "../supervisor/mod.ts";
 import { replaceSection } from "../vault/mod.ts";
 
 /** One line of recent activity. */
@@ -31,6 +31,8 @@ export interface DashboardSnapshot {
   activity: ActivityEntry[];
   /** Open alerts, shown in the Status section (e.g. stale approval requests). */
   alerts: string[];
+  /** Sections other parts own (e.g. the scheduler's), rendered after the built-in ones. */
+  extraSections?: { name: string; heading: string; content: string }[];
 }
 
 const STATE_LABELS: Record<string, string> = {
@@ -40,6 +42,7 @@ const STATE_LABELS: Record<string, string> = {
   stopped: "⚪ stopped",
   exited: "⚪ exited",
   failed: "🔴 down",
+  paused: "⏸️ paused",
 };
 
 /** The sections aiemp manages in Dashboard.md, with the heading each gets when it is missing. */
@@ -65,6 +68,9 @@ export function renderDashboard(text: string, snapshot: DashboardSnapshot): stri
   for (const [name, heading] of Object.entries(DASHBOARD_SECTIONS)) {
     out = replaceSection(out, name, sections[name as keyof typeof sections], heading);
   }
+  for (const extra of snapshot.extraSections ?? []) {
+    out = replaceSection(out, extra.name, extra.content, extra.heading);
+  }
   return out;
 }
 
@@ -82,12 +88,15 @@ function statusSection(s: DashboardSnapshot): string {
 function healthSection(s: DashboardSnapshot): string {
   if (s.components.length === 0) return "_No components are running._";
   const rows = s.components.map((c) =>
-    `| ${c.description} | ${STATE_LABELS[c.state] ?? c.state} | ${
-      stamp(new Date(c.since))
-    } | ${c.restarts} | ${cell(c.lastError ?? "")} |`
+    `| ${c.description} | ${STATE_LABELS[c.state] ?? c.state} | ${stamp(new Date(c.since))} | ${
+      restartsToday(c, s.now)
+    } | ${cell(c.lastError ?? "")} |`
   );
-  return ["| Component | State | Since | Restarts | Last error |", "|---|---|---|---|---|", ...rows]
-    .join("\n");
+  return [
+    "| Component | State | Since | Restarts today | Last error |",
+    "|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 function queueSection(s: DashboardSnapshot): string {

@@ -45,7 +45,7 @@ export interface DispatcherOptions {
   /** Where log lines go. @default discards them */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
   /** Told what became of each item, for the Dashboard's recent activity. @default discards it */
-  activity?: (text: string) => void;
+  activity?: (text: string, counter?: "approvals_executed" | "approvals_failed") => void;
   /** The clock. @default () => new Date() */
   now?: () => Date;
 }
@@ -110,7 +110,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const name = basename(target);
     const why = result.error ? `: ${result.error}` : "";
     log(folder === "Done" ? "info" : "warning", `${name} → ${folder}/ (${result.outcome})${why}`);
-    activity(`${item?.action ?? "approval"} ${name}: ${result.outcome.replace("_", " ")}${why}`);
+    activity(
+      `${item?.action ?? "approval"} ${name}: ${result.outcome.replace("_", " ")}${why}`,
+      folder === "Done" ? "approvals_executed" : "approvals_failed",
+    );
     if (result.outcome === "rejected") {
       options.record({ event: "rejected", id: item?.id, file: name, reason: result.error });
     }

@@ -29,7 +29,7 @@ serveComponent<ExecutorWorkerInit>(async ({ init, signal, send, log, onMessage }
       }),
     record: (entry) => send({ kind: "audit", entry }),
     log,
-    activity: (text) => send({ kind: "activity", text }),
+    activity: (text, counter) => send({ kind: "activity", text, counter }),
   });
   if (init.once) return { finished: await dispatcher.sweep() };
   send({ kind: "ready" });

@@ -1,6 +1,15 @@
 import type { Config } from "../config/mod.ts";
 import { type ActivityEntry, writeDashboard } from "../dashboard/mod.ts";
 import type { ChildStatus } from "../supervisor/mod.ts";
+import {
+  type DailyCounters,
+  dateIn,
+  machineTimezone,
+  renderScheduleSection,
+  type ScheduledTask,
+  scheduleRows,
+  type ScheduleStore,
+} from "../scheduler/mod.ts";
 import type { VaultFolder, VaultLayout } from "../vault/mod.ts";
 import { type OrchestratorState, writeState } from "./state.ts";
 
@@ -33,6 +42,25 @@ export async function countItems(layout: VaultLayout): Promise<Record<string, nu
   return Object.fromEntries(COUNTED_FOLDERS.map((folder) => [folder, counts[folder]]));
 }
 
+const COUNTER_LABELS: Record<string, string> = {
+  files_received: "Files received",
+  approvals_executed: "Approvals executed",
+  approvals_failed: "Approvals failed or rejected",
+  tasks_run: "Scheduled tasks run",
+  tasks_failed: "Scheduled tasks failed",
+};
+
+/** The Dashboard's "Today" section: the day's counters. */
+export function renderCounters(counters: DailyCounters): string {
+  return [
+    `| Today (${counters.date}) | Count |`,
+    "|---|---|",
+    ...Object.entries(COUNTER_LABELS).map(([key, label]) =>
+      `| ${label} | ${counters.counts[key] ?? 0} |`
+    ),
+  ].join("\n");
+}
+
 /**
  * The one writer of `.aiemp/state.json` and Dashboard.md. Components report to it; it writes both
  * files at most once per `dashboard.refresh_ms`, and at once on `flush()`.
@@ -48,9 +76,13 @@ export class StatusBoard {
     readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Adds a line to the recent activity (newest first, at most `dashboard.activity_entries`). */
-  addActivity(text: string): void {
+  /**
+   * Adds a line to the recent activity (newest first, at most `dashboard.activity_entries`), and
+   * to today's `counter` when the event is one the Dashboard counts.
+   */
+  addActivity(text: string, counter?: string): void {
     this.state.activity.unshift({ when: this.now().toISOString(), text });
+    if (counter) this.count(counter);
     this.state.activity.length = Math.min(
       this.state.activity.length,
       this.config.dashboard.activity_entries * 5,
@@ -77,9 +109,48 @@ export class StatusBoard {
     this.changed();
   }
 
-  recordSchedule(name: string, run: { ok: boolean; summary: string }, when: Date): void {
-    this.state.schedules[name] = { last_run: when.toISOString(), ...run };
+  /** The schedules the Dashboard's Schedules section shows (the scheduler's current registry). */
+  scheduleTasks: readonly ScheduledTask[] = [];
+
+  /** The scheduler's records, kept in the state file. */
+  readonly scheduleStore: ScheduleStore = {
+    get: (name) => this.state.schedules[name],
+    set: (name, record) => {
+      this.state.schedules[name] = record;
+      this.changed();
+    },
+  };
+
+  /** Adds to one of today's counters (a new day starts them again). */
+  count(counter: string, by = 1): void {
+    const today = dateIn(machineTimezone(), this.now());
+    if (this.state.counters?.date !== today) this.state.counters = { date: today, counts: {} };
+    this.state.counters.counts[counter] = (this.state.counters.counts[counter] ?? 0) + by;
     this.changed();
+  }
+
+  /** Starts a new day of counters; returns the finished day's (undefined when none). */
+  resetDailyCounters(): DailyCounters | undefined {
+    const finished = this.state.counters;
+    this.state.counters = { date: dateIn(machineTimezone(), this.now()), counts: {} };
+    this.changed();
+    return finished;
+  }
+
+  /** The Dashboard sections the scheduler owns: today's counters and the schedules. */
+  #scheduleSections(now: Date) {
+    const today = dateIn(machineTimezone(), now);
+    const counters = this.state.counters?.date === today
+      ? this.state.counters
+      : { date: today, counts: {} };
+    return [
+      { name: "today", heading: "## Today", content: renderCounters(counters) },
+      {
+        name: "schedules",
+        heading: "## Schedules",
+        content: renderScheduleSection(scheduleRows(this.scheduleTasks, this.state.schedules, now)),
+      },
+    ];
   }
 
   /** Asks for a write soon (coalescing bursts of changes into one write). */
@@ -120,6 +191,7 @@ export class StatusBoard {
       counts: await countItems(this.layout),
       activity: this.state.activity.slice(0, this.config.dashboard.activity_entries),
       alerts: Object.values(this.state.alerts),
+      extraSections: this.#scheduleSections(now),
     });
   }
 }

@@ -1,12 +1,13 @@
 import { hostname } from "node:os";
 import { type Environment, loadConfig } from "../config/mod.ts";
-import type { TaskResult } from "../scheduler/mod.ts";
+import { ScheduleError, type TaskResult } from "../scheduler/mod.ts";
+import { restartsToday } from "../supervisor/mod.ts";
 import { acquireVaultLock, runningOwner, type VaultLayout } from "../vault/mod.ts";
 import { countItems, StatusBoard } from "./board.ts";
 import { submitRequest } from "./requests.ts";
-import { runScheduledTask } from "./run_task.ts";
+import { createVaultScheduler } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
-import { readState } from "./state.ts";
+import { readState, writeState } from "./state.ts";
 
 /** What `aiemp status --json` prints. */
 export interface StatusReport {
@@ -29,6 +30,7 @@ export interface StatusReport {
     state: string;
     since: string;
     restarts: number;
+    restarts_today: number;
     last_error?: string;
   }[];
   /** Items per vault folder, counted now. */
@@ -59,9 +61,10 @@ export async function readStatus(layout: VaultLayout, now = new Date()): Promise
     components: state.components.map((c) => ({
       id: c.id,
       description: c.description,
-      state: running ? c.state : "stopped",
+      state: running || c.state === "paused" ? c.state : "stopped",
       since: c.since,
       restarts: c.restarts,
+      restarts_today: restartsToday(c, now),
       ...(c.lastError ? { last_error: c.lastError } : {}),
     })),
     counts: await countItems(layout),
@@ -74,7 +77,11 @@ export function healthProblems(status: StatusReport): string[] {
   if (!status.running) return ["aiemp is not running on this vault; start it with 'aiemp start'"];
   const problems = status.components
     .filter((c) => c.state !== "running")
-    .map((c) => `${c.description} is ${c.state}${c.last_error ? ` (${c.last_error})` : ""}`);
+    .map((c) =>
+      `${c.description} is ${c.state}${c.last_error ? ` (${c.last_error})` : ""}${
+        c.state === "paused" ? `; fix the cause, then run 'aiemp restart ${c.id}'` : ""
+      }`
+    );
   if (status.components.length === 0) problems.push("no component has reported yet");
   return problems;
 }
@@ -103,25 +110,28 @@ export async function stopOrchestrator(
 }
 
 /**
- * Runs a scheduled task now. When an orchestrator runs on the vault, it runs the task (so it stays
+ * Runs a scheduled task now (`aiemp trigger`), whether due or not. When an orchestrator runs on the
+ * vault, it runs the task (after any task in progress, so a task never overlaps itself, and it stays
  * the only writer of the Dashboard); otherwise this process does, holding the vault's lock.
  */
 export async function triggerTask(
   layout: VaultLayout,
   name: string,
-  options: { dryRun: boolean; env: Environment },
+  options: { dryRun: boolean; env: Environment; now?: () => Date },
 ): Promise<TaskResult> {
   const tasks = await loadVaultSchedules(layout);
   const task = tasks.find((t) => t.name === name);
   if (!task) {
-    throw new Error(
+    throw new ScheduleError(
       `No schedule named '${name}'; 'aiemp schedules list' shows them: ${
         tasks.map((t) => t.name).join(", ")
       }`,
     );
   }
   if (await runningOwner(layout.lock)) {
-    const timeoutMs = (task.timeout_minutes * 60 + 10) * 1000;
+    // It may first wait for a task in progress: one at a time, never overlapping.
+    const longest = Math.max(...tasks.map((t) => t.timeout_minutes));
+    const timeoutMs = (task.timeout_minutes + longest) * 60_000 + 30_000;
     const answer = await submitRequest(layout.requests, {
       kind: "trigger",
       name,
@@ -138,22 +148,62 @@ export async function triggerTask(
     { dryRun: options.dryRun },
     layout.config,
   );
+  const clock = options.now ?? (() => new Date());
+  const lock = await acquireVaultLock(layout.lock, layout.root, {
+    pid: Deno.pid,
+    started: clock().toISOString(),
+    hostname: hostname(),
+  });
+  try {
+    const board = new StatusBoard(layout, config, await readState(layout.state), clock);
+    const scheduler = createVaultScheduler({
+      layout,
+      config,
+      board,
+      clock,
+      log: () => {},
+    });
+    const result = await scheduler.trigger(name, { dryRun: options.dryRun }) ??
+      { ok: false, summary: `no schedule named '${name}'` };
+    await board.flush();
+    return result;
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * `aiemp restart NAME`: the running orchestrator resumes the paused component (or restarts a
+ * running one). With no orchestrator running, a pause saved in the state file is lifted, so the
+ * component starts with the next `aiemp start`.
+ */
+export async function restartComponent(layout: VaultLayout, name: string): Promise<string> {
+  if (await runningOwner(layout.lock)) {
+    const answer = await submitRequest(layout.requests, { kind: "restart", name }, 10_000) as
+      | { ok: boolean; summary: string }
+      | undefined;
+    if (!answer) throw new Error("The running aiemp did not answer within 10s");
+    if (!answer.ok) throw new Error(answer.summary);
+    return answer.summary;
+  }
   const lock = await acquireVaultLock(layout.lock, layout.root, {
     pid: Deno.pid,
     started: new Date().toISOString(),
     hostname: hostname(),
   });
   try {
-    const board = new StatusBoard(layout, config, await readState(layout.state));
-    const result = await runScheduledTask(task, {
-      layout,
-      config,
-      board,
-      dryRun: config.dry_run,
-      now: new Date(),
-    });
-    await board.flush();
-    return result;
+    const state = await readState(layout.state);
+    const component = state.components.find((c) => c.id === name);
+    if (!component || component.state !== "paused") {
+      return `aiemp is not running; ${name} ${
+        component ? "is not paused and " : ""
+      }starts with 'aiemp start'`;
+    }
+    component.state = "stopped";
+    component.history = { restarts: [], streak: 0 };
+    delete state.alerts[`component:${name}`];
+    await writeState(layout.state, state);
+    return `${name} is no longer paused; it starts with the next 'aiemp start'`;
   } finally {
     lock.release();
   }

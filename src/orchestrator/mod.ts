@@ -13,12 +13,13 @@ export {
 export {
   healthProblems,
   readStatus,
+  restartComponent,
   type StatusReport,
   stopOrchestrator,
   triggerTask,
 } from "./control.ts";
 export { COUNTED_FOLDERS, countItems } from "./board.ts";
 export { redactSecrets } from "./logging.ts";
-export { loadVaultSchedules } from "./schedules.ts";
+export { loadVaultRegistry, loadVaultSchedules, setScheduleEnabled } from "./schedules.ts";
 export { lastRunsOf, type OrchestratorState, readState } from "./state.ts";
 export { VERSION } from "./version.ts";

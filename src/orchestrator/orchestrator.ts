@@ -1,16 +1,19 @@
+import { aborted, onAbort } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import type { ActionSettings, ApprovedItem } from "../actions/mod.ts";
 import { type AuditEntry, createAuditLog } from "../audit/mod.ts";
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
 import { executeApproved, EXECUTOR_WORKER, type ExecutorWorkerInit } from "../executor/mod.ts";
 import { vaultComponentPermissions } from "../sandbox/mod.ts";
-import { dueTasks, type ScheduledTask, type TaskResult } from "../scheduler/mod.ts";
+import type { ScheduledTask, Scheduler, TaskResult } from "../scheduler/mod.ts";
 import {
   type ChildSpec,
   type ComponentMessage,
   type ComponentReport,
   createSupervisor,
+  runSubprocessComponent,
   runWorkerComponent,
+  type Supervisor,
 } from "../supervisor/mod.ts";
 import {
   acquireVaultLock,
@@ -22,11 +25,18 @@ import {
 } from "../vault/mod.ts";
 import { INBOX_WORKER, type InboxWorkerInit } from "../watchers/mod.ts";
 import { countItems, StatusBoard } from "./board.ts";
+import {
+  type PlannedComponent,
+  plannedComponents,
+  restartKindOf,
+  restartPolicyOf,
+  subprocessOf,
+} from "./components.ts";
 import { setupLogging } from "./logging.ts";
 import { serveRequests } from "./requests.ts";
-import { runScheduledTask } from "./run_task.ts";
+import { createVaultScheduler } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
-import { lastRunsOf, readState } from "./state.ts";
+import { readState } from "./state.ts";
 import { VERSION } from "./version.ts";
 
 /** How `aiemp start` runs. */
@@ -104,12 +114,13 @@ export async function startOrchestrator(
     started: now().toISOString(),
     hostname: hostname(),
   });
-  const components = componentsToRun(config, options.noWatchers ?? false);
+  const components = plannedComponents(config, options.noWatchers ?? false);
   const logging = await setupLogging({
     logsDir: layout.folder("Logs"),
     format: config.log.format,
     level: config.log.level,
-    components: components.map((c) => c.id),
+    // An external watcher's own output fills Logs/NAME.log; lines about it go to system.log.
+    components: components.filter((c) => c.kind === "worker").map((c) => c.id),
   });
   const log = logging.system;
   try {
@@ -124,7 +135,6 @@ export async function startOrchestrator(
       pid: Deno.pid,
       started: now().toISOString(),
       dry_run: config.dry_run,
-      components: [],
     });
     const run = new Orchestrator(layout, config, board, logging, schedules, now);
     say("=".repeat(60));
@@ -140,15 +150,6 @@ export async function startOrchestrator(
   }
 }
 
-type ComponentId = "inbox" | "executor";
-
-function componentsToRun(config: Config, noWatchers: boolean) {
-  const list: { id: ComponentId; description: string }[] = [];
-  if (config.inbox.enabled && !noWatchers) list.push({ id: "inbox", description: "Inbox watcher" });
-  if (config.approvals.enabled) list.push({ id: "executor", description: "Approval executor" });
-  return list;
-}
-
 class Orchestrator {
   readonly #shutdown = new AbortController();
   /** Aborted when an action still running must be cut off (the end of the shutdown window). */
@@ -156,6 +157,7 @@ class Orchestrator {
   readonly #audit;
   readonly #summaries: SweepSummary["components"] = {};
   #stopReason = "";
+  #scheduler: Scheduler | undefined;
 
   constructor(
     readonly layout: VaultLayout,
@@ -173,35 +175,65 @@ class Orchestrator {
   }
 
   async start(
-    components: { id: ComponentId; description: string }[],
+    components: PlannedComponent[],
     { once, say }: { once: boolean; say: (line: string) => void },
   ): Promise<SweepSummary | undefined> {
     const started = new Set<string>();
+    let announced = false;
+    // The banner comes once every component is up or paused (a pause may date from before).
+    const announce = () => {
+      const all = supervisor.status();
+      if (announced || !all.every((c) => c.state === "running" || c.state === "paused")) return;
+      announced = true;
+      const paused = all.filter((c) => c.state === "paused").map((c) => c.id);
+      say(
+        `Scheduler: ${
+          this.schedules.filter((t) => t.enabled).length
+        } of ${this.schedules.length} schedules enabled`,
+      );
+      say("");
+      say("=".repeat(60));
+      if (paused.length === 0) {
+        say("All components started. Press Ctrl+C to stop.");
+        this.#log.info("System Online: all components active");
+        this.board.addActivity("System Online: all components active");
+      } else {
+        const resume = paused.map((id) => `'aiemp restart ${id}'`).join(", ");
+        say(
+          `All components started except the paused ${
+            paused.join(", ")
+          } (${resume} resumes). Press Ctrl+C to stop.`,
+        );
+        this.#log.warn(`System Online; paused: ${paused.join(", ")}`);
+        this.board.addActivity(`System Online; paused: ${paused.join(", ")}`);
+      }
+      say("=".repeat(60));
+    };
+    const wanted = new Set(components.map((c) => c.id));
     const supervisor = createSupervisor(
-      components.map((c) => this.#childSpec(c.id, c.description, once)),
+      components.map((c) => this.#childSpec(c, once)),
       {
-        restartDelayMs: this.config.supervisor.restart_delay_s * 1000,
+        policy: restartPolicyOf(this.config.supervisor),
+        healthCheckMs: this.config.supervisor.health_check_s * 1000,
+        probeTimeoutMs: this.config.supervisor.ping_timeout_s * 1000,
+        previous: this.board.state.components.filter((c) => wanted.has(c.id)),
+        awaitRestarts: !once,
         now: this.now,
         log: (level, message) => this.#log[level === "warning" ? "warn" : level](message),
+        onPause: (status, why) => this.board.setAlert(`component:${status.id}`, why),
         onChange: (status) => {
           this.board.setComponents(supervisor.status());
+          if (status.state === "running") this.board.setAlert(`component:${status.id}`, "");
           if (status.state === "running" && !started.has(status.id)) {
             started.add(status.id);
-            say(`Started ${status.description} (worker in PID ${Deno.pid})`);
-            if (started.size === components.length) {
-              say(
-                `Scheduler: ${
-                  this.schedules.filter((t) => t.enabled).length
-                } of ${this.schedules.length} schedules enabled`,
-              );
-              say("");
-              say("=".repeat(60));
-              say("All components started. Press Ctrl+C to stop.");
-              say("=".repeat(60));
-              this.#log.info("System Online: all components active");
-              this.board.addActivity("System Online: all components active");
-            }
+            const kind = components.find((c) => c.id === status.id)?.kind;
+            say(
+              `Started ${status.description}${
+                kind === "worker" ? ` (worker in PID ${Deno.pid})` : ""
+              }`,
+            );
           }
+          announce();
         },
       },
     );
@@ -225,20 +257,22 @@ class Orchestrator {
 
     const stopListeners = this.#listenForStop();
     const supervised = supervisor.run(this.#shutdown.signal);
+    announce();
     const background = [
       this.#scheduleLoop(),
       this.#watchStopFile(),
       serveRequests(
         this.layout.requests,
-        (request) => this.#answer(request),
+        (request) =>
+          request.kind === "restart"
+            ? Promise.resolve(this.#restart(supervisor, request.name))
+            : this.#answer(request),
         this.#shutdown.signal,
       ),
     ].map((task) =>
       task.catch((error) => this.#log.error(`${error instanceof Error ? error.message : error}`))
     );
-    await new Promise<void>((resolve) =>
-      this.#shutdown.signal.addEventListener("abort", () => resolve(), { once: true })
-    );
+    await aborted(this.#shutdown.signal);
 
     say(`${this.#stopReason}, initiating graceful shutdown...`);
     this.#log.info(`${this.#stopReason}: shutting down`);
@@ -260,7 +294,34 @@ class Orchestrator {
     return undefined;
   }
 
-  #childSpec(id: ComponentId, description: string, once: boolean): ChildSpec {
+  #restart(supervisor: Supervisor, name: string): { ok: boolean; summary: string } {
+    if (!supervisor.restart(name)) {
+      const names = supervisor.status().map((s) => s.id).join(", ");
+      return { ok: false, summary: `no component named '${name}' (running: ${names})` };
+    }
+    this.#log.info(`Restart of ${name} requested (aiemp restart)`);
+    return { ok: true, summary: `${name} is restarting` };
+  }
+
+  #childSpec(component: PlannedComponent, once: boolean): ChildSpec {
+    const { id, description } = component;
+    const base = {
+      id,
+      description,
+      restart: restartKindOf(component, once),
+    };
+    if (component.kind === "subprocess") {
+      const spec = subprocessOf(
+        component.watcher,
+        this.layout,
+        (level, message) => this.#log[level === "warning" ? "warn" : level](message),
+      );
+      return {
+        ...base,
+        policy: restartPolicyOf(component.watcher),
+        start: (run) => runSubprocessComponent({ ...spec, graceMs: once ? 0 : spec.graceMs }, run),
+      };
+    }
     const logger = this.logging.component(id);
     const init = id === "inbox"
       ? {
@@ -278,19 +339,18 @@ class Orchestrator {
         once,
       } satisfies ExecutorWorkerInit;
     return {
-      id,
-      description,
-      restart: once ? "temporary" : "permanent",
-      start: (signal, ready) => {
-        if (once) ready();
+      ...base,
+      start: (run) => {
+        if (once) run.ready();
         return runWorkerComponent({
           module: id === "inbox" ? INBOX_WORKER : EXECUTOR_WORKER,
           permissions: vaultComponentPermissions(this.layout.root),
           init,
           shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
+          setProbe: run.setProbe,
           onMessage: (message, reply) =>
-            this.#onComponentMessage(id, message, reply, ready, logger),
-        }, signal).catch((error) => {
+            this.#onComponentMessage(id, message, reply, run.ready, logger),
+        }, run.signal).catch((error) => {
           this.#summaries[id] = { error: error instanceof Error ? error.message : String(error) };
           throw error;
         });
@@ -299,7 +359,7 @@ class Orchestrator {
   }
 
   #onComponentMessage(
-    id: ComponentId,
+    id: string,
     message: ComponentReport | ComponentMessage,
     reply: (message: ComponentMessage) => void,
     ready: () => void,
@@ -314,7 +374,10 @@ class Orchestrator {
         return;
       }
       case "activity":
-        return this.board.addActivity(String(message.text));
+        return this.board.addActivity(
+          String(message.text),
+          message.counter as string | undefined,
+        );
       case "exited":
         this.#summaries[id] = (message.summary as Record<string, unknown>) ?? {};
         return;
@@ -351,55 +414,35 @@ class Orchestrator {
     }
   }
 
-  async #runDueSchedules(): Promise<({ name: string } & TaskResult)[]> {
-    const results: ({ name: string } & TaskResult)[] = [];
-    if (!this.config.scheduler.enabled) return results;
-    const lastRuns = lastRunsOf(this.board.state);
-    for (const task of dueTasks(this.schedules, lastRuns, this.now())) {
-      if (this.#shutdown.signal.aborted && results.length > 0) break;
-      this.#log.info(`Running scheduled task ${task.name}`);
-      const result = await runScheduledTask(task, {
-        layout: this.layout,
-        config: this.config,
-        board: this.board,
-        dryRun: this.config.dry_run,
-        now: this.now(),
-        signal: this.#cutOff.signal,
-      });
-      this.#log[result.ok ? "info" : "warn"](`Scheduled task ${task.name}: ${result.summary}`);
-      results.push({ name: task.name, ...result });
-    }
-    return results;
-  }
-
-  async #scheduleLoop(): Promise<void> {
-    const signal = this.#shutdown.signal;
-    while (!signal.aborted) {
-      await this.#runDueSchedules();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.scheduler.tick_s * 1000);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
-    }
-  }
-
-  async #answer(request: { kind: string; name: string; dryRun: boolean }): Promise<unknown> {
-    const task = this.schedules.find((t) => t.name === request.name);
-    if (request.kind !== "trigger" || !task) {
-      return { ok: false, summary: `no schedule named '${request.name}'` };
-    }
-    this.#log.info(`Running ${task.name} on request (aiemp trigger)`);
-    return await runScheduledTask(task, {
+  /** The schedule engine, made on first use (the --once sweep, the loop, or a trigger). */
+  #schedulerOf(): Scheduler {
+    return this.#scheduler ??= createVaultScheduler({
       layout: this.layout,
       config: this.config,
       board: this.board,
-      dryRun: request.dryRun || this.config.dry_run,
-      now: this.now(),
       signal: this.#cutOff.signal,
+      clock: this.now,
+      log: (level, message) => this.#log[level === "warning" ? "warn" : level](message),
     });
+  }
+
+  async #runDueSchedules(): Promise<({ name: string } & TaskResult)[]> {
+    if (!this.config.scheduler.enabled) return [];
+    const report = await this.#schedulerOf().tick(undefined, this.#shutdown.signal);
+    return report.ran.map(({ task, result }) => ({ name: task.name, ...result }));
+  }
+
+  async #scheduleLoop(): Promise<void> {
+    // With the scheduler off, nothing runs by itself; `aiemp trigger` still works (#answer).
+    if (!this.config.scheduler.enabled) return;
+    await this.#schedulerOf().run(this.#shutdown.signal);
+  }
+
+  async #answer(request: { kind: string; name: string; dryRun: boolean }): Promise<unknown> {
+    const result = request.kind === "trigger"
+      ? await this.#schedulerOf().trigger(request.name, { dryRun: request.dryRun })
+      : undefined;
+    return result ?? { ok: false, summary: `no schedule named '${request.name}'` };
   }
 
   #stop(reason: string): void {
@@ -420,7 +463,7 @@ class Orchestrator {
 
   async #watchStopFile(): Promise<void> {
     const watcher = Deno.watchFs(this.layout.root, { recursive: false });
-    this.#shutdown.signal.addEventListener("abort", () => watcher.close(), { once: true });
+    onAbort(this.#shutdown.signal, () => watcher.close());
     try {
       for await (const event of watcher) {
         if (event.paths.includes(this.layout.stopFile) && await exists(this.layout.stopFile)) {

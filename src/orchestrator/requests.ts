@@ -1,12 +1,23 @@
+import { onAbort } from "../abort/mod.ts";
 import { join } from "node:path";
 import { writeFileAtomic } from "../vault/mod.ts";
 
 /** A request from the command line to the running orchestrator. */
-export interface OrchestratorRequest {
-  kind: "trigger";
-  name: string;
-  dryRun: boolean;
-}
+export type OrchestratorRequest =
+  | {
+    /** Run a scheduled task now (`aiemp trigger`). */
+    kind: "trigger";
+    /** The task's name. */
+    name: string;
+    /** Contact nothing outside. */
+    dryRun: boolean;
+  }
+  | {
+    /** Resume a paused component or restart a running one (`aiemp restart`). */
+    kind: "restart";
+    /** The component's name. */
+    name: string;
+  };
 
 const REQUEST = ".request.json";
 const ANSWER = ".answer.json";
@@ -49,7 +60,7 @@ export async function serveRequests(
 ): Promise<void> {
   await Deno.mkdir(requestsDir, { recursive: true });
   const watcher = Deno.watchFs(requestsDir, { recursive: false });
-  signal.addEventListener("abort", () => watcher.close(), { once: true });
+  onAbort(signal, () => watcher.close());
   const answer = async (name: string) => {
     const path = join(requestsDir, name);
     let request: OrchestratorRequest;

@@ -1,4 +1,5 @@
 import type { ActivityEntry } from "../dashboard/mod.ts";
+import type { DailyCounters, TaskRecord } from "../scheduler/mod.ts";
 import type { ChildStatus } from "../supervisor/mod.ts";
 import { writeFileAtomic } from "../vault/mod.ts";
 
@@ -20,8 +21,10 @@ export interface OrchestratorState {
   activity: ActivityEntry[];
   /** Open alerts, by what raised them. */
   alerts: Record<string, string>;
-  /** Each schedule's last run (ISO 8601) and outcome, by task name. */
-  schedules: Record<string, { last_run?: string; ok?: boolean; summary?: string }>;
+  /** Each schedule's last run, outcome and missed runs, by task name. */
+  schedules: Record<string, TaskRecord>;
+  /** Today's counters (files received, approvals executed…), reset by the daily rollover. */
+  counters?: DailyCounters;
 }
 
 /** Reads the state file; a missing or damaged one gives an empty state. */

@@ -1,40 +1,115 @@
-import { Cron } from "croner";
-import { type ScheduledTask, weekdayIndex } from "./registry.ts";
+import { anchorOf, coveredUntil, type MissedRun, type TaskRecord } from "./record.ts";
+import type { ScheduledTask } from "./registry.ts";
+import {
+  dateIn,
+  intervalMs,
+  latestScheduledTime,
+  nextScheduledTime,
+  scheduledTimesBetween,
+} from "./timing.ts";
 
 /**
- * The cron pattern of a calendar task (daily, weekdays, mwf, weekly), in the machine's local time;
- * undefined for interval tasks.
+ * What to do about one task at one moment:
+ * - `wait`: not due;
+ * - `run`: due for the period that began at `due`; `missed` is set when that time (and perhaps
+ *   earlier ones) passed while aiemp was not watching, and the task catches up once;
+ * - `skip`: a miss under `catch_up: skip`, recorded but not run; the next period runs normally.
  */
-export function cronPattern(task: ScheduledTask): string | undefined {
-  if (!task.time_of_day) return undefined;
-  const [hour, minute] = task.time_of_day.split(":").map(Number);
-  const days: Record<string, string | undefined> = {
-    daily: "*",
-    weekdays: "1-5",
-    mwf: "1,3,5",
-    // cron counts 0 = Sunday; the registry counts 0 = Monday.
-    weekly: task.day_of_week === undefined
-      ? undefined
-      : String((weekdayIndex(task.day_of_week) + 1) % 7),
-  };
-  const day = days[task.frequency];
-  return day === undefined ? undefined : `${minute} ${hour} * * ${day}`;
-}
+export type TaskPlan =
+  | { action: "wait" }
+  | { action: "run"; due: Date; missed?: MissedRun }
+  | { action: "skip"; due: Date; missed: MissedRun };
 
-function intervalMinutes(task: ScheduledTask): number | undefined {
-  if (task.frequency === "hourly") return 60;
-  if (task.frequency === "every_n_minutes") return task.interval_minutes;
-  return undefined;
+/**
+ * Decides whether `task` runs at `now`, from its record (when it last ran and until when that run
+ * covered it). The rules of the orchestrator spec:
+ *
+ * - a calendar or cron task is due once per period: its latest scheduled time has passed and no
+ *   run covers it; a run that spanned later periods covers them (it does not run again at once);
+ * - a task that never ran is due only if its latest scheduled time was today, in its time zone
+ *   (a daily 08:00 task first started at 07:00 waits for 08:00);
+ * - an interval task (`hourly`, `every_n_minutes`) is due when it never ran or a whole interval
+ *   has passed since its last start, again unless a long run covered that time;
+ * - a disabled task never runs.
+ *
+ * With `watchingSince` (since when the scheduler has been looking, without a gap), a period whose
+ * time came before it was missed: whatever the number of missed periods, the task runs once
+ * (`catch_up: once`) or not at all (`skip`), and the plan carries the miss so it can be recorded.
+ *
+ * @example
+ * ```ts
+ * planTask(dailyAt8, { last_run: "2026-03-02T08:00:00Z" }, new Date("2026-03-04T09:00:00Z"),
+ *   new Date("2026-03-04T08:59:00Z"));
+ * // { action: "run", due: 2026-03-04T08:00Z, missed: { count: 2, first: "…03T08:00…", … } }
+ * ```
+ */
+export function planTask(
+  task: ScheduledTask,
+  record: TaskRecord | undefined,
+  now: Date,
+  watchingSince?: Date,
+): TaskPlan {
+  if (!task.enabled) return { action: "wait" };
+  const covered = coveredUntil(record);
+  const interval = intervalMs(task);
+  let due: Date;
+  let first: Date;
+  let missedUntil: Date | undefined; // the last scheduled time that passed unwatched
+  let count = 0;
+  if (interval !== undefined) {
+    const anchor = anchorOf(record);
+    if (anchor === undefined || covered === undefined) return { action: "run", due: now };
+    const firstSlot = Math.max(
+      1,
+      Math.floor((covered.getTime() - anchor.getTime()) / interval) + 1,
+    );
+    const lastSlot = Math.floor((now.getTime() - anchor.getTime()) / interval);
+    if (lastSlot < firstSlot) return { action: "wait" };
+    due = new Date(anchor.getTime() + lastSlot * interval);
+    first = new Date(anchor.getTime() + firstSlot * interval);
+    if (watchingSince && first < watchingSince) {
+      count = Math.min(
+        lastSlot - firstSlot + 1,
+        Math.ceil((watchingSince.getTime() - first.getTime()) / interval),
+      );
+      missedUntil = new Date(first.getTime() + (count - 1) * interval);
+    }
+  } else {
+    const latest = latestScheduledTime(task, now);
+    if (!latest) return { action: "wait" };
+    if (covered === undefined) {
+      return dateIn(task.timezone, latest) === dateIn(task.timezone, now)
+        ? { action: "run", due: latest }
+        : { action: "wait" };
+    }
+    if (covered.getTime() >= latest.getTime()) return { action: "wait" };
+    due = latest;
+    first = nextScheduledTime(task, covered) ?? latest;
+    if (watchingSince && first < watchingSince) {
+      const until = new Date(Math.min(watchingSince.getTime() - 1, latest.getTime()));
+      const times = scheduledTimesBetween(task, covered, until);
+      count = times.length;
+      missedUntil = times.at(-1);
+    }
+  }
+  if (!missedUntil || count === 0) return { action: "run", due };
+  const missed: MissedRun = {
+    due: missedUntil.toISOString(),
+    first: first.toISOString(),
+    count,
+    noticed: now.toISOString(),
+    catch_up: task.catch_up,
+  };
+  // A period that began while aiemp was already watching again still runs normally.
+  if (task.catch_up === "skip" && missedUntil.getTime() === due.getTime()) {
+    return { action: "skip", due, missed };
+  }
+  return { action: "run", due, missed };
 }
 
 /**
- * Whether `task` should run at `now`, given when it last ran (the spec's rules):
- *
- * - a calendar task is due once its latest scheduled time has passed and it has not run since;
- *   a task that never ran is due only if that time was today (a daily 08:00 task first started at
- *   07:00 waits for 08:00);
- * - an interval task is due when it never ran or its interval has passed;
- * - a task missed while aiemp was down runs once, not once per miss; a disabled task never runs.
+ * Whether `task` should run at `now` given when it last ran (no miss detection): the spec's
+ * `is_due`. See {@linkcode planTask} for the rules.
  *
  * @example
  * ```ts
@@ -42,49 +117,39 @@ function intervalMinutes(task: ScheduledTask): number | undefined {
  * ```
  */
 export function isDue(task: ScheduledTask, lastRun: Date | undefined, now: Date): boolean {
-  if (!task.enabled) return false;
-  const interval = intervalMinutes(task);
-  if (interval !== undefined) {
-    return lastRun === undefined || now.getTime() - lastRun.getTime() >= interval * 60_000;
-  }
-  const latest = latestScheduledTime(task, now);
-  if (!latest) return false;
-  if (lastRun === undefined) return latest.toDateString() === now.toDateString();
-  return lastRun.getTime() < latest.getTime();
+  const record = lastRun ? { last_run: lastRun.toISOString() } : undefined;
+  return planTask(task, record, now).action === "run";
 }
 
-/** The most recent time at or before `now` that the calendar task was scheduled for. */
-export function latestScheduledTime(task: ScheduledTask, now: Date): Date | undefined {
-  const pattern = cronPattern(task);
-  if (!pattern) return undefined;
-  const cron = new Cron(pattern, { paused: true });
-  // previousRuns looks strictly before its reference: add a second so "exactly now" counts.
-  return cron.previousRuns(1, new Date(now.getTime() + 1000))[0] ?? undefined;
-}
-
-/** The next time the task will be due after `now`, for `aiemp schedules list`. */
+/**
+ * The next time the task will be due at or after `now` (now itself when it is due), for
+ * `aiemp schedules list` and the scheduler's sleep; undefined for a disabled task.
+ */
 export function nextRunTime(
   task: ScheduledTask,
-  lastRun: Date | undefined,
+  record: TaskRecord | undefined,
   now: Date,
 ): Date | undefined {
   if (!task.enabled) return undefined;
-  const interval = intervalMinutes(task);
+  if (planTask(task, record, now).action !== "wait") return now;
+  const interval = intervalMs(task);
   if (interval !== undefined) {
-    return lastRun ? new Date(Math.max(now.getTime(), lastRun.getTime() + interval * 60_000)) : now;
+    const anchor = anchorOf(record)!;
+    const covered = coveredUntil(record)!;
+    const slot = Math.max(1, Math.floor((covered.getTime() - anchor.getTime()) / interval) + 1);
+    return new Date(anchor.getTime() + slot * interval);
   }
-  if (isDue(task, lastRun, now)) return now;
-  return new Cron(cronPattern(task)!, { paused: true }).nextRun(now) ?? undefined;
+  return nextScheduledTime(task, now);
 }
 
-/** The tasks due at `now`, in registry order (the order they run in, one after another). */
+/**
+ * The tasks due at `now` (including misses to catch up once), in registry order: the order they
+ * run in, one after another. The spec's `get_due_tasks`.
+ */
 export function dueTasks(
-  tasks: ScheduledTask[],
-  lastRuns: Record<string, string | undefined>,
+  tasks: readonly ScheduledTask[],
+  records: Readonly<Record<string, TaskRecord | undefined>>,
   now: Date,
 ): ScheduledTask[] {
-  return tasks.filter((task) => {
-    const last = lastRuns[task.name];
-    return isDue(task, last ? new Date(last) : undefined, now);
-  });
+  return tasks.filter((task) => planTask(task, records[task.name], now).action === "run");
 }

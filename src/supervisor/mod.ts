@@ -1,18 +1,29 @@
 /**
- * Supervision: children as data (id, start, restart kind), run side by side, restarted after a
- * fixed delay; and the Worker protocol every built-in component speaks.
+ * Supervision: children as data (id, start, restart kind, policy), run side by side, restarted
+ * with exponential backoff, paused by the crash-loop guard, health-checked; the Worker protocol
+ * every built-in component speaks; and external watchers as supervised subprocesses.
  * @module
  */
 export {
+  type ChildRun,
   type ChildSpec,
   type ChildState,
   type ChildStatus,
   createSupervisor,
   type RestartKind,
+  restartsToday,
   type Supervisor,
   type SupervisorOptions,
 } from "./supervisor.ts";
+export {
+  DEFAULT_RESTART_POLICY,
+  nextRestart,
+  type RestartDecision,
+  type RestartHistory,
+  type RestartPolicy,
+} from "./restart_policy.ts";
 export { ComponentCrash, runWorkerComponent, type WorkerComponent } from "./worker_child.ts";
+export { runSubprocessComponent, type SubprocessComponent } from "./subprocess_child.ts";
 export { type ComponentContext, serveComponent } from "./worker_side.ts";
 export type {
   ComponentLogLevel,

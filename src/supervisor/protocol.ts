@@ -4,14 +4,16 @@ export type ComponentLogLevel = "debug" | "info" | "warning" | "error";
 /** What every component worker may tell the main thread. */
 export type ComponentReport =
   | { kind: "log"; level: ComponentLogLevel; message: string }
-  | { kind: "activity"; text: string }
+  | { kind: "activity"; text: string; counter?: string }
   | { kind: "ready" }
-  | { kind: "exited"; summary?: Record<string, unknown> };
+  | { kind: "exited"; summary?: Record<string, unknown> }
+  | { kind: "pong"; n: number };
 
 /** What the main thread tells every component worker. */
 export type ComponentOrder =
   | { kind: "start"; init: unknown }
-  | { kind: "stop" };
+  | { kind: "stop" }
+  | { kind: "ping"; n: number };
 
 /** A message on a component's channel: the common reports and orders, or the component's own. */
 export interface ComponentMessage {

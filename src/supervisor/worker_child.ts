@@ -15,6 +15,8 @@ export interface WorkerComponent {
   ): void;
   /** How long a stopping worker may take before it is terminated. @default 5000 */
   shutdownMs?: number;
+  /** Receives the health check of this worker (a ping it must answer). @default none */
+  setProbe?: (probe: () => Promise<string | undefined>) => void;
 }
 
 /** A worker that failed: it threw, or could not start. */
@@ -39,6 +41,7 @@ export function runWorkerComponent(spec: WorkerComponent, signal: AbortSignal): 
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
+      pongs.clear();
       clearTimeout(killTimer);
       signal.removeEventListener("abort", onAbort);
       worker.terminate();
@@ -50,8 +53,21 @@ export function runWorkerComponent(spec: WorkerComponent, signal: AbortSignal): 
       reply({ kind: "stop" });
       killTimer = setTimeout(() => finish(), spec.shutdownMs ?? 5000);
     };
+    const pongs = new Map<number, () => void>();
+    spec.setProbe?.(() =>
+      new Promise((answered) => {
+        const n = pongs.size + 1 + Math.random();
+        pongs.set(n, () => answered(undefined));
+        reply({ kind: "ping", n });
+      })
+    );
     worker.onmessage = (event) => {
       const message = event.data as ComponentReport | ComponentMessage;
+      if (message.kind === "pong") {
+        pongs.get(message.n as number)?.();
+        pongs.delete(message.n as number);
+        return;
+      }
       try {
         spec.onMessage(message, reply);
       } finally {
@@ -60,7 +76,10 @@ export function runWorkerComponent(spec: WorkerComponent, signal: AbortSignal): 
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      finish(new ComponentCrash(event.message || "the worker failed"));
+      // "Uncaught (in promise) Error: boom" → "boom": the owner needs the reason, not the wrapping.
+      const reason = (event.message || "the worker failed")
+        .replace(/^Uncaught (\(in promise\) )?/, "").replace(/^Error: /, "");
+      finish(new ComponentCrash(reason));
     };
     worker.onmessageerror = () =>
       finish(new ComponentCrash("the worker sent a message that cannot be read"));

@@ -42,6 +42,9 @@ export function serveComponent<Init>(
       body(context).then((summary) => send({ kind: "exited", summary: summary ?? undefined }));
     } else if (message.kind === "stop") {
       stop.abort();
+    } else if (message.kind === "ping") {
+      // Answered from the worker's event loop: a worker stuck in a busy loop never answers.
+      send({ kind: "pong", n: message.n });
     } else {
       for (const handler of handlers) handler(message);
     }

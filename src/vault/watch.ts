@@ -1,3 +1,4 @@
+import { onAbort } from "../abort/mod.ts";
 import { basename, dirname, join } from "node:path";
 import { listNames } from "./files.ts";
 
@@ -65,7 +66,7 @@ export async function watchSettledFiles(
       watcher.close();
     } catch { /* closed already */ }
   };
-  signal.addEventListener("abort", stop, { once: true });
+  onAbort(signal, stop);
   if (signal.aborted) return;
   await sweep();
   const watched = new Set([...options.folders, ...watchOnly]);

@@ -185,7 +185,7 @@ Deno.test("--once handles waiting files and due schedules, prints a JSON summary
 });
 
 Deno.test("a component that dies is restarted: removing Inbox/ crashes the inbox watcher, which comes back and recreates it", async () => {
-  const vault = await makeVault("supervisor:\n  restart_delay_s: 0.2\n");
+  const vault = await makeVault("supervisor:\n  backoff_initial_s: 0.2\n");
   try {
     const run = await startAiemp(vault.path);
     await Deno.remove(vault.file("Inbox"), { recursive: true });

@@ -6,6 +6,9 @@ import {
 } from "../../src/dashboard/mod.ts";
 
 const NOW = new Date("2026-03-10T12:00:00.000Z");
+const pad = (n: number) => String(n).padStart(2, "0");
+/** NOW's local date, as the supervisor records the day of its restart counter. */
+const TODAY = `${NOW.getFullYear()}-${pad(NOW.getMonth() + 1)}-${pad(NOW.getDate())}`;
 
 function snapshot(overrides: Partial<DashboardSnapshot> = {}): DashboardSnapshot {
   return {
@@ -29,6 +32,8 @@ function snapshot(overrides: Partial<DashboardSnapshot> = {}): DashboardSnapshot
         state: "failed",
         since: "2026-03-10T11:59:00.000Z",
         restarts: 3,
+        restartsToday: 2,
+        restartsDay: TODAY,
         lastError: "worker crashed: out of memory",
       },
     ],
@@ -107,7 +112,7 @@ Deno.test("renderDashboard() adds missing sections under their headings", () => 
   }
 });
 
-Deno.test("renderDashboard() shows a row for each component with its state and last error", () => {
+Deno.test("renderDashboard() shows a row for each component with its state, restarts today and last error", () => {
   const health = section(renderDashboard(OWNER_DASHBOARD, snapshot()), "health");
   const rows = health.split("\n").filter((line) =>
     line.startsWith("| ") && !line.startsWith("| Component")
@@ -115,7 +120,8 @@ Deno.test("renderDashboard() shows a row for each component with its state and l
   assert.equal(rows.length, 2);
   assert.ok(rows[0].includes("Inbox watcher") && rows[0].includes("running"), rows[0]);
   assert.ok(rows[1].includes("Approval executor") && rows[1].includes("down"), rows[1]);
-  assert.ok(rows[1].includes("| 3 |"), rows[1]);
+  assert.ok(rows[1].includes("| 2 |"), `two restarts today: ${rows[1]}`);
+  assert.ok(rows[0].includes("| 0 |"), rows[0]);
   assert.ok(rows[1].includes("worker crashed: out of memory"), rows[1]);
 });
 
@@ -187,4 +193,12 @@ Deno.test("renderDashboard() removes an alert once it is gone", () => {
   const withAlert = renderDashboard(OWNER_DASHBOARD, snapshot({ alerts: ["disk almost full"] }));
   const cleared = renderDashboard(withAlert, snapshot({ alerts: [] }));
   assert.ok(!cleared.includes("disk almost full"));
+});
+
+Deno.test("renderDashboard() counts no restarts today when the count is from another day", () => {
+  const [inbox, executor] = snapshot().components;
+  const components = [inbox, { ...executor, restartsToday: 5, restartsDay: "2026-03-09" }];
+  const health = section(renderDashboard("", snapshot({ components })), "health");
+  const row = health.split("\n").find((line) => line.includes("Approval executor"))!;
+  assert.ok(row.includes("| 0 |"), row);
 });

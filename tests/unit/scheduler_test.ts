@@ -38,19 +38,18 @@ tasks:
 `;
 
 function task(name: string): ScheduledTask {
-  const found = loadSchedules(SCHEDULES).find((t) => t.name === name);
+  const found = loadSchedules(SCHEDULES).tasks.find((t) => t.name === name);
   assert.ok(found, `task ${name} is defined`);
   return found;
 }
 
+/** The one refusal of an entry, checking that a valid task beside it still loads. */
 function scheduleErrorOf(text: string, vaultText?: string): string {
-  try {
-    loadSchedules(text, vaultText);
-  } catch (error) {
-    assert.ok(error instanceof ScheduleError, `expected a ScheduleError, got ${error}`);
-    return error.message;
-  }
-  assert.fail("loadSchedules accepted the schedules");
+  const valid = "  - name: still_runs\n    frequency: hourly\n";
+  const { tasks, errors } = loadSchedules(text + valid, vaultText);
+  assert.equal(errors.length, 1, `expected one refused entry, got ${JSON.stringify(errors)}`);
+  assert.ok(tasks.some((t) => t.name === "still_runs"), "the valid task still loads");
+  return errors[0];
 }
 
 Deno.test("the test calendar starts on the weekdays it claims", () => {
@@ -140,12 +139,13 @@ Deno.test("isDue() runs a daily task missed for two days once, not once per miss
 });
 
 Deno.test("dueTasks() returns the due tasks in registry order", () => {
-  const tasks = loadSchedules(SCHEDULES);
+  const { tasks } = loadSchedules(SCHEDULES);
   const now = at(FRI, 10, 0);
+  const ran = (date: Date) => ({ last_run: date.toISOString() });
   const due = dueTasks(tasks, {
-    morning: at(THU, 8, 0).toISOString(),
-    post: at(WED, 9, 30).toISOString(),
-    health: at(FRI, 9, 59).toISOString(),
+    morning: ran(at(THU, 8, 0)),
+    post: ran(at(WED, 9, 30)),
+    health: ran(at(FRI, 9, 59)),
   }, now);
   assert.deepEqual(due.map((t) => t.name), ["morning", "post"]);
   const all = dueTasks(tasks, {}, at(SUN, 23, 0));
@@ -194,7 +194,10 @@ Deno.test("loadSchedules() lets a vault override one field of a default task", (
   const defaults =
     "tasks:\n  - name: linkedin_post\n    frequency: mwf\n    time_of_day: '09:30'\n" +
     "  - name: morning_triage\n    frequency: daily\n    time_of_day: '08:00'\n";
-  const tasks = loadSchedules(defaults, "tasks:\n  - name: linkedin_post\n    enabled: false\n");
+  const { tasks } = loadSchedules(
+    defaults,
+    "tasks:\n  - name: linkedin_post\n    enabled: false\n",
+  );
   assert.equal(tasks.length, 2);
   const post = tasks.find((t) => t.name === "linkedin_post")!;
   assert.equal(post.enabled, false);
@@ -204,7 +207,7 @@ Deno.test("loadSchedules() lets a vault override one field of a default task", (
 });
 
 Deno.test("loadSchedules() adds the vault's own tasks after the defaults", () => {
-  const tasks = loadSchedules(
+  const { tasks } = loadSchedules(
     SCHEDULES,
     "tasks:\n  - name: invoices\n    frequency: hourly\n",
   );
@@ -214,8 +217,67 @@ Deno.test("loadSchedules() adds the vault's own tasks after the defaults", () =>
 
 Deno.test("loadSchedules() accepts the shipped schedules.yaml", async () => {
   const text = await Deno.readTextFile(new URL("../../schedules.yaml", import.meta.url));
-  const names = loadSchedules(text).map((t) => t.name);
-  for (const name of names) assert.ok(name in TASK_TRIGGERS, `${name} has a trigger`);
+  const { tasks, errors } = loadSchedules(text, undefined, {
+    triggers: Object.keys(TASK_TRIGGERS),
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(tasks.length, 7);
+  for (const t of tasks) assert.ok(t.trigger in TASK_TRIGGERS, `${t.name} has a trigger`);
+});
+
+Deno.test("loadSchedules() fills in trigger (the name), catch_up (once) and timezone (the machine's)", () => {
+  const morning = task("morning");
+  assert.equal(morning.trigger, "morning");
+  assert.equal(morning.catch_up, "once");
+  assert.equal(morning.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const { tasks } = loadSchedules(
+    "tasks:\n  - name: evening_triage\n    frequency: daily\n    time_of_day: '18:00'\n" +
+      "    trigger: morning_triage\n    timezone: America/New_York\n    catch_up: skip\n",
+    undefined,
+    { timezone: "Europe/Berlin", triggers: ["morning_triage"] },
+  );
+  assert.equal(tasks[0].trigger, "morning_triage", "several tasks may share a trigger");
+  assert.equal(tasks[0].timezone, "America/New_York");
+  assert.equal(tasks[0].catch_up, "skip");
+});
+
+Deno.test("loadSchedules() refuses an unknown time zone, a bad cron pattern and an unknown trigger, one by one", () => {
+  assert.match(
+    scheduleErrorOf(
+      "tasks:\n  - name: x\n    frequency: daily\n    time_of_day: '08:00'\n    timezone: Mars/Olympus\n",
+    ),
+    /task 'x' has timezone "Mars\/Olympus"; use an IANA time zone/,
+  );
+  assert.match(
+    scheduleErrorOf("tasks:\n  - name: x\n    frequency: cron\n    cron: '61 8 * * *'\n"),
+    /task 'x' has cron "61 8 \* \* \*".*use five fields/,
+  );
+  assert.match(scheduleErrorOf("tasks:\n  - name: x\n    frequency: cron\n"), /needs cron/);
+  const { errors } = loadSchedules("tasks:\n  - name: make_coffee\n    frequency: hourly\n", "", {
+    triggers: ["morning_triage"],
+  });
+  assert.match(errors[0], /task 'make_coffee' has trigger 'make_coffee', which is not a built-in/);
+});
+
+Deno.test("loadSchedules() names the vault's file for an entry it refuses, and keeps the defaults", () => {
+  const { tasks, errors } = loadSchedules(
+    SCHEDULES,
+    "tasks:\n  - name: morning\n    time_of_day: '25:00'\n",
+  );
+  assert.deepEqual(errors, [
+    `Cannot load schedules.yaml: task 'morning' has time_of_day "25:00"; use HH:MM`,
+  ]);
+  assert.equal(tasks.length, 4, "the other four tasks still run");
+});
+
+Deno.test("loadSchedules() throws one clear line for a file that is not YAML", () => {
+  assert.throws(
+    () => loadSchedules(SCHEDULES, "tasks: [\n  - name: x"),
+    (error: unknown) =>
+      error instanceof ScheduleError && /^Cannot load schedules\.yaml: .*fix the YAML/.test(
+        error.message,
+      ),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +310,8 @@ async function withContext(
       refreshDashboard: () => Promise.resolve(),
       alert: (text) => alerts.push(text),
       rollActivity: () => [],
+      resetDailyCounters: () => undefined,
+      timezone: "UTC",
     };
     await fn({ context, prompts, alerts }, root);
   } finally {
@@ -348,5 +412,155 @@ Deno.test("linkedin_post asks the agent for a draft when none waits", async () =
     assert.equal(result.drafted, true);
     assert.equal(prompts.length, 1);
     assert.match(prompts[0], /LinkedIn/);
+  });
+});
+
+Deno.test("stale_approval_check flags a stale request in its own front matter and leaves the rest as it was", async () => {
+  await withContext({ now: NOW }, async ({ context }, root) => {
+    const path = join(root, "Pending_Approval", "EMAIL_old_client.md");
+    const original = "---\nid: EMAIL_old_client # the client from March\n" +
+      "type: approval_request\nto: a@example.com\n---\n## Why\nThey asked twice.\n";
+    await Deno.writeTextFile(path, original);
+    const created = new Date(NOW.getTime() - 2 * DAY);
+    await Deno.utime(path, created, created);
+    const result = await TASK_TRIGGERS.stale_approval_check(context);
+    assert.equal(result.flagged, 1);
+    assert.equal(
+      await Deno.readTextFile(path),
+      original.replace(
+        "---\n## Why",
+        `stale: true\nstale_since: ${NOW.toISOString()}\n---\n## Why`,
+      ),
+    );
+    const again = await TASK_TRIGGERS.stale_approval_check(context);
+    assert.equal(again.stale_count, 1, "a flagged request stays stale although its mtime changed");
+    assert.equal(again.flagged, 0, "and is not flagged twice");
+  });
+});
+
+Deno.test("stale_approval_check counts from a request's 'created', and flags nothing in dry-run", async () => {
+  await withContext({ now: NOW, dryRun: true }, async ({ context }, root) => {
+    const path = join(root, "Pending_Approval", "WEBHOOK_x.md");
+    const text = `---\nid: x\ncreated: ${
+      new Date(NOW.getTime() - 30 * 3_600_000).toISOString()
+    }\n---\n`;
+    await Deno.writeTextFile(path, text); // mtime now, but created 30 h ago
+    const result = await TASK_TRIGGERS.stale_approval_check(context);
+    assert.equal(result.stale_count, 1);
+    assert.equal(await Deno.readTextFile(path), text);
+  });
+});
+
+Deno.test("linkedin_post skips when a LinkedIn post was already drafted today", async () => {
+  await withContext({ now: NOW }, async ({ context, prompts }, root) => {
+    await Deno.writeTextFile(
+      join(root, "Pending_Approval", "SOCIAL_launch.md"),
+      `---\naction: linkedin\ncreated: ${NOW.toISOString()}\n---\nPost\n`,
+    );
+    const result = await TASK_TRIGGERS.linkedin_post(context);
+    assert.equal(result.drafted, false);
+    assert.match(result.summary, /already drafted today/);
+    assert.deepEqual(prompts, []);
+  });
+  await withContext({ now: NOW }, async ({ context, prompts }, root) => {
+    await Deno.writeTextFile(join(root, "Done", "LINKEDIN_20260320_launch.md"), "---\n---\n");
+    assert.equal((await TASK_TRIGGERS.linkedin_post(context)).drafted, false, "already posted");
+    assert.deepEqual(prompts, []);
+  });
+});
+
+Deno.test("linkedin_post drafts when the only waiting draft is from another day", async () => {
+  await withContext({ now: NOW }, async ({ context, prompts }, root) => {
+    const path = join(root, "Pending_Approval", "LINKEDIN_20260318_old.md");
+    await writeAged(path, NOW, 2 * DAY);
+    const result = await TASK_TRIGGERS.linkedin_post(context);
+    assert.equal(result.drafted, true);
+    assert.match(prompts[0], /LINKEDIN_20260320_/);
+  });
+});
+
+Deno.test("daily_rollover moves activity beyond 50 entries into a monthly note in Logs/ with the day's counters", async () => {
+  await withContext({ now: NOW }, async ({ context }, root) => {
+    const activity = Array.from({ length: 53 }, (_, i) => ({
+      when: new Date(NOW.getTime() - i * 60_000).toISOString(),
+      text: `event ${i}`,
+    }));
+    let refreshed = 0;
+    const result = await TASK_TRIGGERS.daily_rollover({
+      ...context,
+      rollActivity: (keep) => activity.splice(keep).reverse(),
+      resetDailyCounters: () => ({
+        date: "2026-03-19",
+        counts: { files_received: 4, approvals_executed: 2 },
+      }),
+      refreshDashboard: () => Promise.resolve(void refreshed++),
+    });
+    assert.equal(result.rolled, 3);
+    assert.equal(activity.length, 50);
+    assert.equal(refreshed, 1);
+    const note = await Deno.readTextFile(join(root, "Logs", "activity-2026-03.md"));
+    assert.match(note, /^---\ntype: activity_archive\nmonth: "2026-03"\n---\n# Activity 2026-03/);
+    assert.deepEqual(note.match(/event \d+/g), ["event 52", "event 51", "event 50"]);
+    assert.match(note, /\*\*2026-03-19 counters:\*\* files received 4, approvals executed 2/);
+  });
+});
+
+Deno.test("weekly_audit_prep gathers the week's Done/ items and log problems into Briefings/, then asks the agent", async () => {
+  await withContext({ now: NOW }, async ({ context, prompts }, root) => {
+    await Deno.writeTextFile(
+      join(root, "Done", "WEBHOOK_deploy.md"),
+      `---\naction: webhook\noutcome: sent\ncompleted: ${
+        new Date(NOW.getTime() - DAY).toISOString()
+      }\n---\n`,
+    );
+    await Deno.writeTextFile(
+      join(root, "Done", "WEBHOOK_old.md"),
+      `---\naction: webhook\noutcome: sent\ncompleted: ${
+        new Date(NOW.getTime() - 9 * DAY).toISOString()
+      }\n---\n`,
+    );
+    const stamp = (ms: number) =>
+      new Date(NOW.getTime() - ms).toISOString().slice(0, 23).replace("T", " ");
+    await Deno.writeTextFile(
+      join(root, "Logs", "system.log"),
+      `${stamp(DAY)} [WRN] aiemp: something odd\n${stamp(DAY)} [INF] aiemp: fine\n` +
+        `${stamp(10 * DAY)} [ERR] aiemp: long ago\n`,
+    );
+    const result = await TASK_TRIGGERS.weekly_audit_prep(context);
+    assert.equal(result.ok, true);
+    assert.equal(result.done, 1);
+    const note = await Deno.readTextFile(join(root, "Briefings", "2026-03-20_Weekly_Audit.md"));
+    assert.match(note, /type: weekly_audit/);
+    assert.match(note, /WEBHOOK_deploy\.md/);
+    assert.doesNotMatch(note, /WEBHOOK_old\.md/);
+    assert.match(note, /something odd/);
+    assert.doesNotMatch(note, /long ago|fine/);
+    assert.equal(prompts.length, 1);
+    assert.match(prompts[0], /Briefings\/2026-03-20_CEO_Briefing\.md/);
+  });
+});
+
+Deno.test("health_dashboard_update rewrites the Dashboard", async () => {
+  await withContext({ now: NOW }, async ({ context }) => {
+    let refreshed = 0;
+    const result = await TASK_TRIGGERS.health_dashboard_update({
+      ...context,
+      refreshDashboard: () => Promise.resolve(void refreshed++),
+    });
+    assert.equal(result.ok, true);
+    assert.equal(refreshed, 1);
+  });
+});
+
+Deno.test("done_archive files an item by its 'completed' time rather than the file's", async () => {
+  await withContext({ now: NOW }, async ({ context }, root) => {
+    const done = join(root, "Done");
+    await Deno.writeTextFile(
+      join(done, "EMAIL_a.md"),
+      `---\ncompleted: ${new Date(NOW.getTime() - 40 * DAY).toISOString()}\n---\n`,
+    );
+    const result = await TASK_TRIGGERS.done_archive(context);
+    assert.equal(result.archived, 1);
+    assert.deepEqual(await listNames(join(done, "Archive", "2026-02")), ["EMAIL_a.md"]);
   });
 });

@@ -32,7 +32,7 @@ export interface InboxWatcherOptions {
   /** Where log lines go. @default discards them */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
   /** Told about each note written or updated, for the Dashboard's recent activity. */
-  activity?: (text: string) => void;
+  activity?: (text: string, counter?: "files_received") => void;
 }
 
 /** Turns files dropped into Inbox/ into task notes in Needs_Action/. */
@@ -106,7 +106,10 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         problem ? "warning" : "info",
         `New file ${JSON.stringify(originalName)} → Needs_Action/${id}.md${problem}`,
       );
-      activity(`File dropped: ${originalName.replace(/\s+/g, " ")} → ${id}${problem}`);
+      activity(
+        `File dropped: ${originalName.replace(/\s+/g, " ")} → ${id}${problem}`,
+        "files_received",
+      );
     }
     const kept = await moveInto(claimed, layout.attachments, keptName);
     await remember(kept).catch(() => {});

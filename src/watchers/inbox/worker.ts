@@ -11,7 +11,7 @@ serveComponent<InboxWorkerInit>(async ({ init, signal, send, log }) => {
     maxFileMb: init.maxFileMb,
     previewChars: init.previewChars,
     log,
-    activity: (text) => send({ kind: "activity", text }),
+    activity: (text, counter) => send({ kind: "activity", text, counter }),
   });
   if (init.once) return { notes: await watcher.sweep() };
   send({ kind: "ready" });
