@@ -2,13 +2,19 @@ import { basename, extname, join } from "node:path";
 import { ACTION_TYPES, actionOf, type ApprovedItem, findActionType } from "../actions/mod.ts";
 import type { AuditEntry } from "../audit/mod.ts";
 import {
+  exists,
+  heldUpWork,
   isTemporaryName,
+  listNames,
   moveInto,
   NoteError,
   parseNote,
+  removeInterruptedWrites,
   renderNote,
   replaceSection,
   settleExistingFiles,
+  type StorageProblem,
+  storageProblemOf,
   type VaultLayout,
   watchSettledFiles,
   writeFileAtomic,
@@ -16,6 +22,7 @@ import {
 import {
   type InflightRecord,
   isInflightRecord,
+  itemOfRecord,
   readInflight,
   removeInflight,
   writeInflight,
@@ -46,6 +53,13 @@ export interface DispatcherOptions {
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
   /** Told what became of each item, for the Dashboard's recent activity. @default discards it */
   activity?: (text: string, counter?: "approvals_executed" | "approvals_failed") => void;
+  /**
+   * Shows (or with an empty text clears) the executor's alert on the Dashboard: items held up by a
+   * full disk or a read-only vault. @default discards it
+   */
+  alert?: (text: string) => void;
+  /** How often items held up by a storage problem are tried again, in ms. @default 5000 */
+  retryMs?: number;
   /** The clock. @default () => new Date() */
   now?: () => Date;
 }
@@ -60,6 +74,11 @@ export interface Dispatcher {
   run(signal: AbortSignal): Promise<void>;
   /** Recovers and executes what is waiting now, then returns how many items were finished. */
   sweep(): Promise<number>;
+  /**
+   * Tries again the items held up by a storage problem (a full disk…), one after another;
+   * `run()` does so every `retryMs`.
+   */
+  retryHeldUp(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -73,13 +92,42 @@ export interface Dispatcher {
  * A retryable failure is tried again after `retryDelayMs`, up to `maxRetries` attempts.
  * At start-up, an item whose attempt was cut off by a crash is retried only when its action is
  * idempotent; otherwise it goes back to Pending_Approval/ marked `interrupted: may have been sent`.
+ *
+ * When the vault cannot be written (a full disk, a read-only folder), an item waits where it is —
+ * in Approved/ or `.aiemp/inflight/` — under an alert naming the fix, and is tried again every
+ * `retryMs` until it goes through; what the executor knows but could not record is kept meanwhile.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { layout } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const activity = options.activity ?? (() => {});
+  const retryMs = options.retryMs ?? 5000;
   let finished = 0;
+  /** The record an item should have on disk, while writing it fails (e.g. a full disk). */
+  const known = new Map<string, InflightRecord>();
+  const heldUp = heldUpWork<undefined>(
+    options.alert ?? (() => {}),
+    (problem, waiting) =>
+      `Approved items are held up: ${problem.what}; ${problem.fix}. ${
+        waiting ? `${waiting} item(s) wait in .aiemp/inflight/` : "They wait in Approved/"
+      } and are performed once that is fixed (aiemp tries again by itself).`,
+  );
+
+  /**
+   * Writes an item's record. When that fails and `remember` is set, the record is kept in memory
+   * so a retry goes by it (e.g. an attempt's result); otherwise what is on disk stays right (e.g.
+   * an attempt that could not be announced did not begin).
+   */
+  async function save(path: string, record: InflightRecord, remember: boolean) {
+    try {
+      await writeInflight(path, record);
+      known.delete(path);
+    } catch (error) {
+      if (remember) known.set(path, record);
+      throw error;
+    }
+  }
 
   async function finish(path: string, result: FinalResult, item?: ApprovedItem) {
     // Only notes get their result written into them; any other file is moved untouched and its
@@ -106,6 +154,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       await writeFileAtomic(`${target}.result.md`, renderNote(why.frontMatter, why.body));
     }
     await removeInflight(path);
+    known.delete(path);
     finished++;
     const name = basename(target);
     const why = result.error ? `: ${result.error}` : "";
@@ -165,9 +214,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     signal?: AbortSignal,
   ) {
     for (let n = record.attempts + 1; n <= options.maxRetries; n++) {
+      const before = record;
       record = { ...record, attempts: n, attemptStarted: now().toISOString() };
-      await writeInflight(path, record);
+      await save(path, record, false);
       const outcome = await options.execute(item, n);
+      if (!outcome.ok && outcome.notStarted) {
+        // Nothing went out: the attempt is given back, and the item waits for the fix.
+        await save(path, before, true).catch(() => {});
+        throw new StorageFailure(outcome.notStarted, outcome.reason);
+      }
       if (outcome.ok) {
         const result: FinalResult = outcome.dryRun
           ? { outcome: "dry_run", when: now(), attempts: n, wouldSend: outcome.wouldSend }
@@ -178,10 +233,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             remoteId: outcome.remoteId,
             detail: outcome.detail,
           };
-        await writeInflight(path, {
+        await save(path, {
           ...record,
           result: { ...result, when: result.when.toISOString() },
-        });
+        }, true);
         return await finish(path, result, item);
       }
       if (outcome.interrupted && !outcome.retryable) {
@@ -194,14 +249,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           attempts: n,
           error: outcome.reason,
         };
-        await writeInflight(path, {
+        await save(path, {
           ...record,
           result: { ...result, when: result.when.toISOString() },
-        });
+        }, true);
         return await finish(path, result, item);
       }
       record = { ...record, attemptStarted: undefined, lastError: outcome.reason };
-      await writeInflight(path, record);
+      await save(path, record, true);
       log(
         "warning",
         `${item.fileName}: attempt ${n} failed (${outcome.reason}); retrying in ${
@@ -219,15 +274,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       attempts: record.attempts,
       error,
     };
-    await writeInflight(path, {
+    await save(path, {
       ...record,
       result: { ...result, when: result.when.toISOString() },
-    });
+    }, true);
     await finish(path, result, item);
   }
 
   async function resume(path: string, signal?: AbortSignal) {
-    const record = await readInflight(path);
+    const record = known.get(path) ?? await readInflight(path);
     if (record?.result) {
       const { when, ...rest } = record.result;
       return await finish(path, { ...rest, when: new Date(when) }, undefined);
@@ -238,6 +293,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (fresh.attemptStarted) {
       const type = findActionType(item.action)!;
       if (!type.idempotent(item)) return await sendBack(path, item, fresh);
+      // The remote may have acted on the attempt that was cut off, so with none left the item
+      // has not failed: its outcome is unknown, and the human decides.
+      if (fresh.attempts >= options.maxRetries) {
+        return await sendBack(
+          path,
+          item,
+          fresh,
+          `aiemp stopped while performing this, and all ${options.maxRetries} attempts are used up`,
+        );
+      }
       log(
         "warning",
         `${item.fileName}: an attempt was cut off; retrying (the action is idempotent)`,
@@ -267,6 +332,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     await writeFileAtomic(path, renderNote(frontMatter, body));
     const target = await moveInto(path, layout.folder("Pending_Approval"));
     await removeInflight(path);
+    known.delete(path);
     options.record({
       event: "interrupted",
       id: item.id,
@@ -282,17 +348,57 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     activity(`${item.action} ${basename(target)}: interrupted, may have been sent — check it`);
   }
 
+  /** Takes a claimed item as far as it goes; one held up by a storage problem waits for a retry. */
+  async function work(claimed: string, signal?: AbortSignal) {
+    const name = basename(claimed);
+    try {
+      await resume(claimed, signal);
+      if (heldUp.release(claimed)) {
+        log("info", `${name}: went through now that the vault can be written`);
+      }
+    } catch (error) {
+      const problem = error instanceof StorageFailure ? error.problem : storageProblemOf(error);
+      if (!problem) {
+        heldUp.release(claimed);
+        log(
+          "error",
+          `${name}: ${
+            errorText(error)
+          }; it stays in .aiemp/inflight/ and is resumed at the next start`,
+        );
+        return;
+      }
+      if (heldUp.hold(claimed, problem, undefined)) {
+        log(
+          "error",
+          `${name} is held up: ${problem.what}; ${problem.fix}. It waits in .aiemp/inflight/ and ` +
+            `is tried again every ${retryMs / 1000}s`,
+        );
+      }
+    }
+  }
+
+  let retrying = false;
+
   const dispatcher: Dispatcher = {
     async recover() {
       await Deno.mkdir(layout.inflight, { recursive: true });
+      // A crash between writing a temporary file and renaming it leaves `.<name>.<id>.tmp`
+      // behind: it is not an item (the item and its record are intact), so it goes.
+      // (When the vault cannot be written just now, they wait for the next start.)
+      await removeInterruptedWrites(layout.inflight).catch(() => {});
+      // A crash after an item was filed but before its record was removed leaves the record
+      // alone; were it kept, a later item of the same name would be taken for done.
+      for (const name of await listNames(layout.inflight)) {
+        const item = itemOfRecord(name);
+        if (item && !(await exists(join(layout.inflight, item)))) {
+          await Deno.remove(join(layout.inflight, name)).catch(() => {});
+        }
+      }
       for await (const entry of Deno.readDir(layout.inflight)) {
-        if (!entry.isFile || isInflightRecord(entry.name)) continue;
-        await resume(join(layout.inflight, entry.name)).catch((error) =>
-          log(
-            "error",
-            `Cannot resume ${entry.name}: ${error instanceof Error ? error.message : error}`,
-          )
-        );
+        // Claimed items keep their visible names; a hidden file was never claimed.
+        if (!entry.isFile || entry.name.startsWith(".") || isInflightRecord(entry.name)) continue;
+        await work(join(layout.inflight, entry.name));
       }
     },
 
@@ -303,29 +409,34 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         claimed = await moveInto(path, layout.inflight);
       } catch (error) {
         if (error instanceof Deno.errors.NotFound) return;
-        throw error;
+        const problem = storageProblemOf(error);
+        if (!problem) throw error;
+        // It stays in Approved/, where the folder's rescan finds it again (logged once).
+        if (heldUp.blocked(problem)) {
+          log("error", `Cannot claim ${basename(path)}: ${problem.what}; ${problem.fix}`);
+        }
+        return;
       }
+      heldUp.blocked(undefined);
+      // A fresh claim has no record yet: one left by an earlier item of the same name is stale.
+      await removeInflight(claimed);
       options.record({ event: "claimed", file: basename(path) });
-      try {
-        await resume(claimed, signal);
-      } catch (error) {
-        log(
-          "error",
-          `${basename(path)}: ${
-            error instanceof Error ? error.message : error
-          }; it stays in .aiemp/inflight/ and is resumed at the next start`,
-        );
-      }
+      await work(claimed, signal);
     },
 
     async run(signal) {
       await dispatcher.recover();
-      await watchSettledFiles({
-        folders: [layout.folder("Approved")],
-        settleMs: options.settleMs,
-        skip: isTemporaryName,
-        onSettled: (path) => dispatcher.handleApproved(path, signal),
-      }, signal);
+      const retry = setInterval(() => dispatcher.retryHeldUp(signal), retryMs);
+      try {
+        await watchSettledFiles({
+          folders: [layout.folder("Approved")],
+          settleMs: options.settleMs,
+          skip: isTemporaryName,
+          onSettled: (path) => dispatcher.handleApproved(path, signal),
+        }, signal);
+      } finally {
+        clearInterval(retry);
+      }
     },
 
     async sweep() {
@@ -339,8 +450,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       });
       return finished - before;
     },
+
+    async retryHeldUp(signal) {
+      if (retrying || signal?.aborted) return;
+      retrying = true;
+      try {
+        for (const [claimed] of heldUp.held()) {
+          if (signal?.aborted) break;
+          await work(claimed, signal);
+        }
+      } finally {
+        retrying = false;
+      }
+    },
   };
   return dispatcher;
+}
+
+/** An attempt that could not begin because the vault could not be written. */
+class StorageFailure extends Error {
+  constructor(readonly problem: StorageProblem, message: string) {
+    super(message);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Waits `ms`; true when `signal` stopped the wait first. */

@@ -5,7 +5,8 @@ import {
   findActionType,
   runActionSandboxed,
 } from "../actions/mod.ts";
-import type { AuditLog } from "../audit/mod.ts";
+import type { AuditEntry, AuditLog } from "../audit/mod.ts";
+import { storageProblemOf } from "../vault/mod.ts";
 import type { ExecutionOutcome } from "./outcome.ts";
 
 /** What one attempt needs from the orchestrator. */
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
   timeoutMs: number;
   /** Aborts a running action at shutdown. */
   signal?: AbortSignal;
+  /** Told when the result of a performed attempt cannot be recorded. @default ignores it */
+  onAuditError?: (error: unknown) => void;
 }
 
 /**
@@ -43,19 +46,44 @@ export async function executeApproved(
     await options.audit.append({ event: "invalid", ...base, reason: error.message });
     return { ok: false, retryable: false, reason: error.message };
   }
-  if (options.dryRun) {
-    await options.audit.append({ event: "dry_run", ...base, would_send: prepared.summary });
-    return { ok: true, dryRun: true, wouldSend: prepared.summary };
-  }
-  await options.audit.append({ event: "started", ...base, hosts: prepared.hosts });
+  // Nothing goes out unless its attempt is on record first.
+  const announced = await recorded(
+    options.audit,
+    options.dryRun
+      ? { event: "dry_run", ...base, would_send: prepared.summary }
+      : { event: "started", ...base, hosts: prepared.hosts },
+  );
+  if (announced) return announced;
+  if (options.dryRun) return { ok: true, dryRun: true, wouldSend: prepared.summary };
   const result = await runActionSandboxed(type.name, prepared, {
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
+  // The action has happened (or not): failing to record that must not change what is reported.
   await options.audit.append(
     result.ok
       ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail }
       : { event: "failed", ...base, retryable: result.retryable, reason: result.reason },
-  );
+  ).catch((error) => options.onAuditError?.(error));
   return result;
+}
+
+/** Appends `entry`; when that fails, the outcome of an attempt that must not begin. */
+async function recorded(
+  audit: AuditLog,
+  entry: AuditEntry,
+): Promise<ExecutionOutcome | undefined> {
+  try {
+    await audit.append(entry);
+    return undefined;
+  } catch (error) {
+    const problem = storageProblemOf(error) ??
+      { what: `the audit log cannot be written (${error})`, fix: "check .aiemp/audit.jsonl" };
+    return {
+      ok: false,
+      retryable: true,
+      reason: `cannot record the attempt in the audit log: ${problem.what}; nothing was sent`,
+      notStarted: problem,
+    };
+  }
 }

@@ -41,3 +41,8 @@ export async function removeInflight(itemPath: string): Promise<void> {
 export function isInflightRecord(name: string): boolean {
   return name.endsWith(".state.json");
 }
+
+/** The name of the item a record file belongs to; undefined for a name that is not a record. */
+export function itemOfRecord(name: string): string | undefined {
+  return isInflightRecord(name) ? name.slice(0, -".state.json".length) : undefined;
+}

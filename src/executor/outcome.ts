@@ -1,5 +1,5 @@
 import type { ActionResult } from "../actions/mod.ts";
-import { type Note, replaceSection } from "../vault/mod.ts";
+import { type Note, replaceSection, type StorageProblem } from "../vault/mod.ts";
 
 /** How the execution of one approved item ended, as the main thread reports it. */
 export type ExecutionOutcome = ActionResult & {
@@ -9,6 +9,11 @@ export type ExecutionOutcome = ActionResult & {
   wouldSend?: Record<string, unknown>;
   /** Cut off (timeout, shutdown) with the remote's answer unknown: it may have acted. */
   interrupted?: boolean;
+  /**
+   * Set when the attempt could not begin because the vault could not be written (the audit log's
+   * `started` entry, e.g. on a full disk): nothing was contacted, and the attempt does not count.
+   */
+  notStarted?: StorageProblem;
 };
 
 /** The final word on an item: where it goes and what its result section says. */

@@ -30,6 +30,7 @@ serveComponent<ExecutorWorkerInit>(async ({ init, signal, send, log, onMessage }
     record: (entry) => send({ kind: "audit", entry }),
     log,
     activity: (text, counter) => send({ kind: "activity", text, counter }),
+    alert: (text) => send({ kind: "alert", text }),
   });
   if (init.once) return { finished: await dispatcher.sweep() };
   send({ kind: "ready" });

@@ -42,6 +42,9 @@ export async function countItems(layout: VaultLayout): Promise<Record<string, nu
   return Object.fromEntries(COUNTED_FOLDERS.map((folder) => [folder, counts[folder]]));
 }
 
+/** How soon a write that failed is tried again. */
+const WRITE_RETRY_MS = 2000;
+
 const COUNTER_LABELS: Record<string, string> = {
   files_received: "Files received",
   approvals_executed: "Approvals executed",
@@ -68,6 +71,14 @@ export function renderCounters(counters: DailyCounters): string {
 export class StatusBoard {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
+  #failing = false;
+
+  /**
+   * Told when writing the two files fails (a full disk, a read-only vault) — once, while the
+   * write is tried again every few seconds — and told `undefined` once a write succeeds again.
+   * @default ignores it
+   */
+  onWriteProblem: (error: unknown) => void = () => {};
 
   constructor(
     readonly layout: VaultLayout,
@@ -162,11 +173,21 @@ export class StatusBoard {
     }, this.config.dashboard.refresh_ms);
   }
 
-  /** Writes state.json and Dashboard.md now. */
+  /** Writes state.json and Dashboard.md now; rejects when that fails (and tries again later). */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#writing = this.#writing.catch(() => {}).then(() => this.#write());
+    this.#writing = this.#writing.catch(() => {}).then(() => this.#write()).then(() => {
+      if (!this.#failing) return;
+      this.#failing = false;
+      this.onWriteProblem(undefined);
+    }, (error) => {
+      if (!this.#failing) this.onWriteProblem(error);
+      this.#failing = true;
+      // Tried again without holding the process open at exit.
+      Deno.unrefTimer(setTimeout(() => this.changed(), WRITE_RETRY_MS));
+      throw error;
+    });
     return this.#writing;
   }
 

@@ -1,5 +1,6 @@
 import { aborted, onAbort } from "../abort/mod.ts";
 import { hostname } from "node:os";
+import { join, relative } from "node:path";
 import type { ActionSettings, ApprovedItem } from "../actions/mod.ts";
 import { type AuditEntry, createAuditLog } from "../audit/mod.ts";
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
@@ -20,6 +21,8 @@ import {
   exists,
   initVault,
   isVault,
+  removeInterruptedWrites,
+  storageProblemOf,
   type VaultLayout,
   vaultLayout,
 } from "../vault/mod.ts";
@@ -123,20 +126,56 @@ export async function startOrchestrator(
     components: components.filter((c) => c.kind === "worker").map((c) => c.id),
   });
   const log = logging.system;
+  let run: Orchestrator | undefined;
+  // Were the lock file deleted, a second orchestrator could lock a new one: it is put back at once.
+  const keeping = new AbortController();
+  const kept = lock.keep(keeping.signal, {
+    onRecreated: () =>
+      log.warn(
+        `The lock file ${layout.lock} was deleted or replaced; re-created it and locked it again, so no second aiemp can start on this vault`,
+      ),
+    onLost: (other) => {
+      log.error(
+        `The lock file ${layout.lock} was deleted and another aiemp${
+          other ? ` (PID ${other.pid})` : ""
+        } locked the new one first; stopping this one so that only one runs`,
+      );
+      run?.stop("Lost the vault's lock");
+    },
+  });
   try {
     if (lock.takenOverFrom) {
       log.warn(
         `Took over the lock left by PID ${lock.takenOverFrom.pid}, which is no longer running`,
       );
     }
+    const leftovers = await removeInterruptedWritesOf(layout);
+    if (leftovers.length > 0) {
+      log.warn(
+        `Removed ${leftovers.length} temporary file(s) of writes a crash interrupted: ${
+          leftovers.slice(0, 5).join(", ")
+        }${leftovers.length > 5 ? ", …" : ""}`,
+      );
+    }
     const board = new StatusBoard(layout, config, await readState(layout.state), now);
+    board.onWriteProblem = (error) => {
+      if (error === undefined) {
+        return log.info("Dashboard.md and .aiemp/state.json are written again");
+      }
+      const problem = storageProblemOf(error);
+      log.error(
+        `Cannot update Dashboard.md and .aiemp/state.json: ${
+          problem ? `${problem.what}; ${problem.fix}` : error
+        } (tried again every few seconds)`,
+      );
+    };
     Object.assign(board.state, {
       online: true,
       pid: Deno.pid,
       started: now().toISOString(),
       dry_run: config.dry_run,
     });
-    const run = new Orchestrator(layout, config, board, logging, schedules, now);
+    run = new Orchestrator(layout, config, board, logging, schedules, now);
     say("=".repeat(60));
     say(`aiemp ${VERSION} — AI Employee orchestrator`);
     say("=".repeat(60));
@@ -145,9 +184,33 @@ export async function startOrchestrator(
     say("");
     return await run.start(components, { once, say });
   } finally {
+    keeping.abort();
+    await kept;
     await logging.close().catch(() => {});
     lock.release();
   }
+}
+
+/**
+ * Removes the temporary files of atomic writes that a crash interrupted (the files they were
+ * replacing are intact), in the folders aiemp writes while it holds the lock. Inbox/ and
+ * Approved/ are the owner's: aiemp never writes there.
+ */
+async function removeInterruptedWritesOf(layout: VaultLayout): Promise<string[]> {
+  const folders: [string, string[] | undefined][] = [
+    ...(["Needs_Action", "Pending_Approval", "Done", "Rejected", "Briefings"] as const)
+      .map((name): [string, undefined] => [layout.folder(name), undefined]),
+    [layout.inflight, undefined],
+    [layout.internal, ["state.json"]],
+    [layout.root, ["Dashboard.md"]],
+  ];
+  const removed: string[] = [];
+  for (const [folder, targets] of folders) {
+    for (const name of await removeInterruptedWrites(folder, { targets })) {
+      removed.push(relative(layout.root, join(folder, name)));
+    }
+  }
+  return removed;
 }
 
 class Orchestrator {
@@ -238,7 +301,7 @@ class Orchestrator {
       },
     );
     this.board.setComponents(supervisor.status());
-    await this.board.flush();
+    await this.board.flush().catch(() => {}); // logged; the components say what is held up
 
     if (once) {
       await supervisor.run(this.#shutdown.signal);
@@ -288,7 +351,7 @@ class Orchestrator {
     this.board.state.online = false;
     this.board.setComponents(supervisor.status());
     this.board.addActivity("System Offline: orchestrator stopped");
-    await this.board.flush();
+    await this.board.flush().catch(() => {}); // logged
     this.#log.info("System Offline: orchestrator stopped");
     say("All components stopped");
     return undefined;
@@ -378,12 +441,15 @@ class Orchestrator {
           String(message.text),
           message.counter as string | undefined,
         );
+      case "alert":
+        // Work held up by a full disk or a read-only vault; an empty text clears it.
+        return this.board.setAlert(`storage:${id}`, String(message.text ?? ""));
       case "exited":
         this.#summaries[id] = (message.summary as Record<string, unknown>) ?? {};
         return;
       case "audit":
         this.#audit.append(message.entry as AuditEntry).catch((error) =>
-          this.#log.error(`Cannot write the audit log: ${error}`)
+          this.#auditFailed(error, message.entry as AuditEntry)
         );
         return;
       case "execute":
@@ -406,12 +472,22 @@ class Orchestrator {
         dryRun: this.config.dry_run,
         timeoutMs: this.config.approvals.action_timeout_s * 1000,
         signal: this.#cutOff.signal,
+        onAuditError: (error) => this.#auditFailed(error, { event: "result", id: item.id }),
       });
     } catch (error) {
       const reason = `cannot execute: ${error instanceof Error ? error.message : error}`;
       this.#log.error(`${item.fileName}: ${reason}`);
       return { ok: false as const, retryable: false, reason };
     }
+  }
+
+  #auditFailed(error: unknown, entry: AuditEntry): void {
+    const problem = storageProblemOf(error);
+    this.#log.error(
+      `Cannot write the audit log (${entry.event}${entry.id ? ` of ${entry.id}` : ""}): ${
+        problem ? `${problem.what}; ${problem.fix}` : error
+      }`,
+    );
   }
 
   /** The schedule engine, made on first use (the --once sweep, the loop, or a trigger). */
@@ -443,6 +519,11 @@ class Orchestrator {
       ? await this.#schedulerOf().trigger(request.name, { dryRun: request.dryRun })
       : undefined;
     return result ?? { ok: false, summary: `no schedule named '${request.name}'` };
+  }
+
+  /** Asks the orchestrator to shut down gracefully, giving the reason it logs. */
+  stop(reason: string): void {
+    this.#stop(reason);
   }
 
   #stop(reason: string): void {

@@ -38,6 +38,7 @@ export async function runScheduledTask(
   const { layout, config, board } = options;
   const dryRun = config.dry_run || (request.dryRun ?? false);
   const trigger = TASK_TRIGGERS[task.trigger];
+  const started = performance.now();
   let result: TaskResult;
   try {
     result = trigger
@@ -65,6 +66,7 @@ export async function runScheduledTask(
   } catch (error) {
     result = { ok: false, summary: error instanceof Error ? error.message : String(error) };
   }
+  result.duration_ms = Math.round(performance.now() - started);
   board.addActivity(
     `Schedule ${task.name}: ${result.ok ? "" : "failed: "}${result.summary}`,
     result.ok ? "tasks_run" : "tasks_failed",

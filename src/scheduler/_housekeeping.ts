@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { exists, listNames, moveInto, parseNote } from "../vault/mod.ts";
+import { exists, listNames, moveInto, parseNote, temporaryPathFor } from "../vault/mod.ts";
 import { setFrontMatterKeys } from "./_front_matter.ts";
 import { notesIn, timeOf } from "./_notes.ts";
 import type { TaskContext, TaskResult } from "./tasks.ts";
@@ -15,9 +15,10 @@ async function flagStale(path: string, since: Date): Promise<boolean> {
   if (!before?.isFile) return false;
   const text = await Deno.readTextFile(path);
   const next = setFrontMatterKeys(text, { stale: true, stale_since: since.toISOString() });
-  const temp = join(path, "..", `.stale-${crypto.randomUUID().slice(0, 8)}.tmp`);
-  await Deno.writeTextFile(temp, next);
+  // Named like an atomic write's temporary file, so one a crash leaves is cleared at start.
+  const temp = temporaryPathFor(path);
   try {
+    await Deno.writeTextFile(temp, next, { createNew: true });
     const now = await Deno.lstat(path).catch(() => undefined);
     const same = now?.isFile && now.ino === before.ino &&
       now.mtime?.getTime() === before.mtime?.getTime() && now.size === before.size;
@@ -129,7 +130,9 @@ export async function doneArchive(context: TaskContext): Promise<TaskResult> {
   for (const name of await listNames(folder)) {
     const path = join(folder, name);
     const info = await Deno.lstat(path).catch(() => undefined);
-    if (!info?.isFile || !info.mtime) continue;
+    // A filed item is written when it finishes, so a file changed since the cutoff is recent
+    // whatever its `completed` says: only older files are read (a big Done/ stays cheap).
+    if (!info?.isFile || !info.mtime || info.mtime.getTime() >= cutoff) continue;
     let finished = info.mtime;
     if (name.endsWith(".md")) {
       try {

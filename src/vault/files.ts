@@ -1,22 +1,72 @@
 import { basename, dirname, extname, join } from "node:path";
 
+/** The temporary file names of {@linkcode writeFileAtomic}: `.<name>.<8 hex digits>.tmp`. */
+const INTERRUPTED_WRITE = /^\.(.+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * The temporary file an atomic write of `path` goes through: hidden, in the same folder (so the
+ * rename is atomic), named `.<name>.<8 hex digits>.tmp`.
+ */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+}
+
 /**
  * Writes a file so that readers see the old content or the new, never half of it:
- * a temporary file in the same folder, flushed, then renamed over the target.
+ * a temporary file in the same folder, flushed, then renamed over the target. When any step
+ * fails (a full disk, a read-only folder) the temporary file is removed, the target is left as it
+ * was, and the error is thrown.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const temp = temporaryPathFor(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
-    using file = await Deno.open(temp, { write: true, createNew: true });
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.syncData();
+    {
+      using file = await Deno.open(temp, { write: true, createNew: true });
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.syncData();
+    }
+    await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
-  await Deno.rename(temp, path);
+}
+
+/**
+ * True for the temporary file of an atomic write that never finished (the process was killed
+ * between writing and renaming it); with `target`, only for a write of that file name.
+ */
+export function isInterruptedWrite(name: string, target?: string): boolean {
+  const match = INTERRUPTED_WRITE.exec(name);
+  return match !== null && (target === undefined || match[1] === target);
+}
+
+/**
+ * Removes what interrupted atomic writes left in `folder` (not its subfolders): only files named
+ * as {@linkcode writeFileAtomic} names its temporary files, and with `targets`, only those for
+ * these file names. Call it while no other process writes there (holding the vault's lock).
+ * Returns the names removed.
+ */
+export async function removeInterruptedWrites(
+  folder: string,
+  { targets }: { targets?: string[] } = {},
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await listNames(folder, { includeHidden: true })) {
+    const wanted = targets ? targets.some((t) => isInterruptedWrite(name, t)) : true;
+    if (!wanted || !isInterruptedWrite(name)) continue;
+    try {
+      const info = await Deno.lstat(join(folder, name));
+      if (!info.isFile) continue;
+      await Deno.remove(join(folder, name));
+      removed.push(name);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return removed;
 }
 
 /**

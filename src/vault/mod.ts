@@ -5,9 +5,18 @@
  */
 export { VAULT_FOLDERS, type VaultFolder, type VaultLayout, vaultLayout } from "./layout.ts";
 export { type Note, NoteError, parseNote, renderNote } from "./note.ts";
-export { exists, listNames, moveInto, writeFileAtomic } from "./files.ts";
+export {
+  exists,
+  isInterruptedWrite,
+  listNames,
+  moveInto,
+  removeInterruptedWrites,
+  temporaryPathFor,
+  writeFileAtomic,
+} from "./files.ts";
 export {
   acquireVaultLock,
+  type KeepLockOptions,
   type LockOwner,
   runningOwner,
   type VaultLock,
@@ -21,3 +30,4 @@ export {
   watchSettledFiles,
 } from "./watch.ts";
 export { readSection, replaceSection } from "./sections.ts";
+export { type HeldUpWork, heldUpWork, type StorageProblem, storageProblemOf } from "./storage.ts";

@@ -26,6 +26,11 @@ export interface SettledFileOptions {
   onSettled(path: string): Promise<void>;
   /** Names never handed over (still being written, hidden). @default none */
   skip?(name: string): boolean;
+  /**
+   * True for an event the caller caused itself and expected (e.g. its own rename into a watched
+   * folder): that event is dropped without a look at the file. @default none
+   */
+  ownEvent?(path: string): boolean;
   /** How many files are handled at once. @default 8 */
   concurrency?: number;
   /**
@@ -73,8 +78,9 @@ export async function watchSettledFiles(
   try {
     for await (const event of watcher) {
       for (const path of event.paths) {
-        if (watched.has(dirname(path))) queue.touch(path);
-        else if (watched.has(path) && event.kind === "remove") {
+        if (watched.has(dirname(path))) {
+          if (!options.ownEvent?.(path)) queue.touch(path);
+        } else if (watched.has(path) && event.kind === "remove") {
           throw new Deno.errors.NotFound(`the watched folder ${basename(path)}/ was removed`);
         }
       }
@@ -125,7 +131,8 @@ function settledQueue(options: SettledFileOptions, signal: AbortSignal) {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const busy = new Set<string>();
   const again = new Set<string>();
-  const ready: string[] = [];
+  /** Settled files waiting for a free slot, in arrival order. */
+  const ready = new Set<string>();
   const limit = options.concurrency ?? 8;
   let running = 0;
   let onIdle: (() => void) | undefined;
@@ -136,6 +143,8 @@ function settledQueue(options: SettledFileOptions, signal: AbortSignal) {
       again.add(path);
       return;
     }
+    // A file that changes while waiting for a slot must settle again.
+    ready.delete(path);
     clearTimeout(timers.get(path));
     timers.set(path, setTimeout(() => settle(path), options.settleMs));
   };
@@ -148,12 +157,13 @@ function settledQueue(options: SettledFileOptions, signal: AbortSignal) {
       timers.set(path, setTimeout(() => settle(path), options.settleMs - quietFor));
       return;
     }
-    ready.push(path);
+    ready.add(path);
     pump();
   };
   const pump = () => {
-    while (running < limit && ready.length > 0 && !signal.aborted) {
-      const path = ready.shift()!;
+    while (running < limit && ready.size > 0 && !signal.aborted) {
+      const path: string = ready.values().next().value!;
+      ready.delete(path);
       if (busy.has(path)) continue;
       busy.add(path);
       running++;
@@ -170,12 +180,12 @@ function settledQueue(options: SettledFileOptions, signal: AbortSignal) {
     touch,
     /** Like touch, for a rescan: a file already waiting keeps its timer (a rescan is no change). */
     notice(path: string) {
-      if (!timers.has(path) && !busy.has(path)) touch(path);
+      if (!timers.has(path) && !busy.has(path) && !ready.has(path)) touch(path);
     },
     clear() {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
-      ready.length = 0;
+      ready.clear();
     },
     idle: () => running === 0 ? Promise.resolve() : new Promise<void>((r) => onIdle = r),
   };

@@ -26,9 +26,15 @@ export interface TestVault {
   cleanup(): Promise<void>;
 }
 
-/** Creates a vault in a fresh temporary folder with the real `aiemp vault init`. */
-export async function makeVault(settings?: string): Promise<TestVault> {
-  const parent = await Deno.makeTempDir({ prefix: "aiemp-test-" });
+/**
+ * Creates a vault with the real `aiemp vault init`: in a fresh temporary folder, or as `vault/` in
+ * `options.parent` (e.g. a small filesystem mounted for a fault-injection run), removed alike.
+ */
+export async function makeVault(
+  settings?: string,
+  options: { parent?: string } = {},
+): Promise<TestVault> {
+  const parent = options.parent ?? await Deno.makeTempDir({ prefix: "aiemp-test-" });
   const path = join(parent, "vault");
   const init = await aiemp(["vault", "init", "--path", path]);
   if (init.code !== 0) throw new Error(`vault init failed: ${init.stderr}`);
@@ -36,7 +42,7 @@ export async function makeVault(settings?: string): Promise<TestVault> {
     path,
     file: (...parts) => join(path, ...parts),
     configure: (yaml) => Deno.writeTextFile(join(path, "aiemp.yaml"), yaml),
-    cleanup: () => removeTree(parent),
+    cleanup: () => removeTree(options.parent ? path : parent),
   };
   if (settings) await vault.configure(settings);
   return vault;
@@ -66,13 +72,30 @@ function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, PATH: `${FAKE_AGENT_BIN}:${env.PATH ?? ""}`, NO_COLOR: "1", ...extra };
 }
 
+/**
+ * How aiemp is run: `prefix` is a command it runs under (e.g. `setpriv --reuid=nobody …` to run
+ * as another user); Deno and its arguments follow it.
+ */
+export interface RunOptions {
+  /** A program and its arguments that run Deno. @default none: Deno is run directly */
+  prefix?: string[];
+}
+
+/** The program and arguments that run `aiemp ARGS`, under `prefix` when given. */
+function commandOf(args: string[], prefix: string[] = []): [string, string[]] {
+  const all = [...prefix, Deno.execPath(), ...DENO_ARGS, ...args];
+  return [all[0], all.slice(1)];
+}
+
 /** Runs `aiemp ARGS` to completion. */
 export async function aiemp(
   args: string[],
   env: Record<string, string> = {},
+  options: RunOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...DENO_ARGS, ...args],
+  const [program, programArgs] = commandOf(args, options.prefix);
+  const out = await new Deno.Command(program, {
+    args: programArgs,
     cwd: ROOT,
     env: testEnv(env),
     stdin: "null",
@@ -100,10 +123,11 @@ export interface RunningAiemp {
 export async function startAiemp(
   vault: string,
   args: string[] = [],
-  options: { env?: Record<string, string>; waitReady?: boolean } = {},
+  options: { env?: Record<string, string>; waitReady?: boolean } & RunOptions = {},
 ): Promise<RunningAiemp> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...DENO_ARGS, "start", "--vault", vault, ...args],
+  const [program, programArgs] = commandOf(["start", "--vault", vault, ...args], options.prefix);
+  const child = new Deno.Command(program, {
+    args: programArgs,
     cwd: ROOT,
     env: testEnv(options.env),
     stdin: "null",

@@ -101,6 +101,53 @@ Deno.test("a lock left by a killed orchestrator is taken over with a warning", a
   }
 });
 
+// Found by `deno task chaos` (scenario 4): the lock lives on the file, so once `.aiemp/lock` was
+// deleted a second `aiemp start` locked a new file and ran beside the first.
+Deno.test("deleting the lock file under a running orchestrator does not let a second one start", async () => {
+  const vault = await makeVault();
+  try {
+    const run = await startAiemp(vault.path);
+    await Deno.remove(vault.file(".aiemp", "lock"));
+    await run.waitForOutput("was deleted or replaced; re-created it and locked it again");
+    const second = await aiemp(["start", "--vault", vault.path]);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr, new RegExp(`already running on .*PID ${run.pid}`));
+    const status = JSON.parse((await aiemp(["status", "--json", "--vault", vault.path])).stdout);
+    assert.equal(status.pid, run.pid);
+    assert.equal(await run.stop(), 0);
+  } finally {
+    await vault.cleanup();
+  }
+});
+
+// Found by `deno task chaos` (scenario 1): a SIGKILL between writing an atomic write's temporary
+// file and renaming it left `.NAME.<id>.tmp` files behind in the vault for good.
+Deno.test("a start removes the temporary files that writes cut off by a crash left behind", async () => {
+  const vault = await makeVault();
+  try {
+    const leftovers = [
+      ".Dashboard.md.0a1b2c3d.tmp",
+      ".aiemp/.state.json.deadbeef.tmp",
+      "Needs_Action/.FILE_20260101-000000_a-txt_abc123.md.12345678.tmp",
+      "Done/.WEBHOOK_x.md.9abcdef0.tmp",
+    ];
+    for (const path of leftovers) await Deno.writeTextFile(vault.file(path), "cut off");
+    await Deno.writeTextFile(
+      vault.file("Inbox", ".mine.12345678.tmp"),
+      "the owner's, still copying",
+    );
+    const run = await startAiemp(vault.path);
+    await run.waitForOutput("Removed 4 temporary file(s) of writes a crash interrupted");
+    for (const path of leftovers) {
+      assert.equal(await Deno.stat(vault.file(path)).then(() => true, () => false), false, path);
+    }
+    assert.ok(await Deno.stat(vault.file("Inbox", ".mine.12345678.tmp")), "Inbox/ is the owner's");
+    assert.equal(await run.stop(), 0);
+  } finally {
+    await vault.cleanup();
+  }
+});
+
 Deno.test("aiemp stop shuts the running orchestrator down gracefully", async () => {
   const vault = await makeVault();
   try {

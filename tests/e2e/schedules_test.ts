@@ -40,11 +40,13 @@ Deno.test("schedules check --json lists what is due; after a run it is no longer
     assert.ok(before.includes("health_dashboard_update"), "an interval task that never ran is due");
     const trigger = await aiemp(["trigger", "health_dashboard_update", "--vault", vault.path]);
     assert.equal(trigger.code, 0, trigger.stderr);
-    assert.deepEqual(JSON.parse(trigger.stdout), {
+    const { duration_ms, ...result } = JSON.parse(trigger.stdout);
+    assert.deepEqual(result, {
       name: "health_dashboard_update",
       ok: true,
       summary: "Dashboard refreshed",
     });
+    assert.equal(typeof duration_ms, "number", "the result says how long the task took");
     const after = JSON.parse(
       (await aiemp(["schedules", "check", "--json", "--vault", vault.path])).stdout,
     );

@@ -436,6 +436,82 @@ Deno.test({
   },
 });
 
+// Found by `deno task chaos` (scenario 1): an idempotent item whose every attempt was cut off by
+// a SIGKILL went to Rejected/ as "failed", although the remote may well have acted on it.
+Deno.test("recover() hands an idempotent item whose last attempt was cut off back to the human, marked interrupted", async () => {
+  await withDispatcher([], async (f) => {
+    const text = WEBHOOK_NOTE.replace("action: webhook\n", "action: webhook\nidempotent: true\n");
+    await leaveInflight(f.layout, "WEBHOOK_deploy.md", text, { ...CUT_OFF, attempts: 3 });
+    await f.dispatcher.recover();
+    assert.equal(f.executor.calls.length, 0, "no attempt beyond maxRetries");
+    assert.deepEqual(await f.names("Rejected"), []);
+    assert.deepEqual(await f.names("Pending_Approval"), ["WEBHOOK_deploy.md"]);
+    const note = parseNote(await f.read("Pending_Approval", "WEBHOOK_deploy.md"));
+    assert.equal(note.frontMatter.interrupted, "may have been sent");
+    assert.match(note.body, /all 3 attempts are used up/);
+  });
+});
+
+// Found by `deno task chaos` (scenario 1): a SIGKILL between writing an atomic write's temporary
+// file and renaming it left `.NAME.<id>.tmp` in .aiemp/inflight/, which recover() took for an
+// approved item and filed in Rejected/ as "not an approval request".
+Deno.test("recover() removes the temporary files of interrupted writes instead of taking them for items", async () => {
+  await withDispatcher([ok()], async (f) => {
+    await leaveInflight(f.layout, "WEBHOOK_deploy.md", WEBHOOK_NOTE);
+    for (
+      const temp of [
+        ".WEBHOOK_deploy.md.0a1b2c3d.tmp",
+        ".WEBHOOK_deploy.md.state.json.deadbeef.tmp",
+      ]
+    ) {
+      await Deno.writeTextFile(join(f.layout.inflight, temp), WEBHOOK_NOTE.slice(0, 20));
+    }
+    await f.dispatcher.recover();
+    assert.equal(f.executor.calls.length, 1);
+    assert.deepEqual(await f.names("Done"), ["WEBHOOK_deploy.md"]);
+    assert.deepEqual(await listNames(f.layout.folder("Rejected"), { includeHidden: true }), []);
+    assert.deepEqual(await listNames(f.layout.inflight, { includeHidden: true }), []);
+  });
+});
+
+// Found by `deno task chaos` (scenario 1): a SIGKILL after an item was filed in Done/ but before
+// its record was removed left `NAME.state.json` in .aiemp/inflight/ for good — and a later item of
+// the same name would have been taken for done (its stale result) without being performed.
+Deno.test("recover() removes the record of an item already filed; a later item of that name is performed", async () => {
+  await withDispatcher([ok()], async (f) => {
+    await Deno.mkdir(f.layout.inflight, { recursive: true });
+    await Deno.writeTextFile(
+      join(f.layout.inflight, "WEBHOOK_deploy.md.state.json"),
+      JSON.stringify({
+        ...CUT_OFF,
+        result: { outcome: "sent", when: "2026-01-01T00:00:05.000Z", attempts: 1 },
+      }),
+    );
+    await f.dispatcher.recover();
+    assert.deepEqual(await inflightNames(f.layout), [], "the orphaned record is gone");
+    await f.dispatcher.handleApproved(await f.approve("WEBHOOK_deploy.md", WEBHOOK_NOTE));
+    assert.equal(f.executor.calls.length, 1, "the new item is performed");
+    assert.equal(
+      parseNote(await f.read("Done", "WEBHOOK_deploy.md")).frontMatter.remote_id,
+      "rem-42",
+    );
+  });
+});
+
+Deno.test("handleApproved() ignores a stale record left under the name it claims", async () => {
+  await withDispatcher([ok()], async (f) => {
+    await Deno.mkdir(f.layout.inflight, { recursive: true });
+    await Deno.writeTextFile(
+      join(f.layout.inflight, "WEBHOOK_deploy.md.state.json"),
+      JSON.stringify({ ...CUT_OFF, attempts: 3 }),
+    );
+    await f.dispatcher.handleApproved(await f.approve("WEBHOOK_deploy.md", WEBHOOK_NOTE));
+    assert.equal(f.executor.calls.length, 1);
+    assert.equal(f.executor.calls[0].attempt, 1);
+    assert.deepEqual(await f.names("Done"), ["WEBHOOK_deploy.md"]);
+  });
+});
+
 Deno.test("recover() with nothing in flight does nothing", async () => {
   await withDispatcher([], async (f) => {
     await f.dispatcher.recover();

@@ -283,8 +283,11 @@ Deno.test("property: at most once per period, and at least once in every period 
         s = nextScheduledTime(task, new Date(s))!.getTime()
       ) {
         const end = nextScheduledTime(task, new Date(s))!.getTime();
-        const watchedAtTime = ups.some(([from, to]) => from <= s && s < to) &&
-          ticks.some((t) => t >= s && t < end);
+        // Watched at the time: up at s, and that same run ticked before it stopped (the
+        // simulation ticks every TICK; a window that ends before its next tick saw nothing due).
+        const watchedAtTime = ups.some(([from, to]) =>
+          from <= s && s < to && ticks.some((t) => t >= s && t < Math.min(to, end))
+        );
         const upAfter = ticks.some((t) => t >= s && t < end);
         const wanted = spec.catchUp === "once" ? upAfter : watchedAtTime;
         if (wanted) {

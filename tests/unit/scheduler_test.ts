@@ -552,15 +552,34 @@ Deno.test("health_dashboard_update rewrites the Dashboard", async () => {
   });
 });
 
-Deno.test("done_archive files an item by its 'completed' time rather than the file's", async () => {
+Deno.test("done_archive files an old item under the month of its 'completed' time rather than the file's", async () => {
   await withContext({ now: NOW }, async ({ context }, root) => {
     const done = join(root, "Done");
+    const path = join(done, "EMAIL_a.md");
     await Deno.writeTextFile(
-      join(done, "EMAIL_a.md"),
+      path,
       `---\ncompleted: ${new Date(NOW.getTime() - 40 * DAY).toISOString()}\n---\n`,
     );
+    const touched = new Date(NOW.getTime() - 10 * DAY); // changed later, still past the limit
+    await Deno.utime(path, touched, touched);
     const result = await TASK_TRIGGERS.done_archive(context);
     assert.equal(result.archived, 1);
     assert.deepEqual(await listNames(join(done, "Archive", "2026-02")), ["EMAIL_a.md"]);
+  });
+});
+
+Deno.test("done_archive keeps an item changed since the limit, whatever its 'completed' says (only old files are read)", async () => {
+  await withContext({ now: NOW }, async ({ context }, root) => {
+    const done = join(root, "Done");
+    const path = join(done, "EMAIL_b.md");
+    await Deno.writeTextFile(
+      path,
+      `---\ncompleted: ${new Date(NOW.getTime() - 40 * DAY).toISOString()}\n---\n`,
+    );
+    const recent = new Date(NOW.getTime() - DAY);
+    await Deno.utime(path, recent, recent);
+    const result = await TASK_TRIGGERS.done_archive(context);
+    assert.equal(result.archived, 0);
+    assert.deepEqual(await listNames(done, { includeHidden: false }), ["EMAIL_b.md"]);
   });
 });

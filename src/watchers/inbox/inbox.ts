@@ -1,12 +1,15 @@
 import { basename, join } from "node:path";
+import { onAbort } from "../../abort/mod.ts";
 import {
   exists,
+  heldUpWork,
   isTemporaryName,
   listNames,
   moveInto,
   parseNote,
   renderNote,
   settleExistingFiles,
+  storageProblemOf,
   type VaultLayout,
   watchSettledFiles,
   writeFileAtomic,
@@ -33,6 +36,13 @@ export interface InboxWatcherOptions {
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
   /** Told about each note written or updated, for the Dashboard's recent activity. */
   activity?: (text: string, counter?: "files_received") => void;
+  /**
+   * Shows (or with an empty text clears) the inbox's alert on the Dashboard: drops held up by a
+   * full disk or a read-only vault. @default discards it
+   */
+  alert?: (text: string) => void;
+  /** How often drops held up by a storage problem are tried again, in ms. @default 5000 */
+  retryMs?: number;
 }
 
 /** Turns files dropped into Inbox/ into task notes in Needs_Action/. */
@@ -47,6 +57,11 @@ export interface InboxWatcher {
   run(signal: AbortSignal): Promise<void>;
   /** Handles what is waiting now, then returns how many notes were written (`--once`). */
   sweep(): Promise<number>;
+  /**
+   * Tries again the drops held up by a storage problem (a full disk…), one after another;
+   * `run()` does so every `retryMs`.
+   */
+  retryHeldUp(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -57,6 +72,8 @@ export interface InboxWatcher {
  * 3. the original moves to `Needs_Action/attachments/<id>__<safe name>`.
  *
  * A crash between the steps leaves the claim, which {@linkcode InboxWatcher.recover} finishes.
+ * When the vault cannot be written (a full disk, a read-only folder), the drop waits — in Inbox/
+ * or in its claim — under an alert naming the fix, and is tried again every `retryMs`.
  */
 export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const { layout } = options;
@@ -64,6 +81,14 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const random = options.random ?? (() => crypto.randomUUID().slice(0, 6));
   const log = options.log ?? (() => {});
   const activity = options.activity ?? (() => {});
+  const retryMs = options.retryMs ?? 5000;
+  const heldUp = heldUpWork<{ claimDir: string; received: Date }>(
+    options.alert ?? (() => {}),
+    (problem, waiting) =>
+      `Dropped files are held up: ${problem.what}; ${problem.fix}. ${
+        waiting ? `${waiting} file(s) wait in .aiemp/inbox-claims/` : "They wait in Inbox/"
+      } and get their notes once that is fixed (aiemp tries again by itself).`,
+  );
   const limits = {
     maxBytes: options.maxFileMb * 1024 * 1024,
     previewChars: options.previewChars,
@@ -74,6 +99,8 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const placed = new Map<string, string>();
   let notesWritten = 0;
 
+  /** Originals about to be moved into attachments/: the event of that move is our own. */
+  const arriving = new Set<string>();
   const remember = async (path: string) => {
     placed.set(path, fingerprint(await Deno.lstat(path)));
     if (placed.size > 5000) placed.delete(placed.keys().next().value!);
@@ -111,10 +138,41 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         "files_received",
       );
     }
+    arriving.add(join(layout.attachments, keptName));
+    if (arriving.size > 10_000) arriving.delete(arriving.values().next().value!);
     const kept = await moveInto(claimed, layout.attachments, keptName);
     await remember(kept).catch(() => {});
     await Deno.remove(claimDir).catch(() => {});
   }
+
+  /** Finishes a claim; one held up by a storage problem waits for a retry. True when done. */
+  async function finishOrHold(id: string, claimDir: string, received: Date, what: string) {
+    try {
+      await finishClaim(id, claimDir, received);
+      if (heldUp.release(id)) log("info", `${what} got its note now that the vault can be written`);
+      return true;
+    } catch (error) {
+      const problem = storageProblemOf(error);
+      if (!problem) {
+        heldUp.release(id);
+        log(
+          "error",
+          `Cannot write the task note for ${what}: ${
+            message(error)
+          }; it is kept in .aiemp/inbox-claims/${id}/ and finished at the next start`,
+        );
+      } else if (heldUp.hold(id, problem, { claimDir, received })) {
+        log(
+          "error",
+          `Cannot write the task note for ${what}: ${problem.what}; ${problem.fix}. It waits in ` +
+            `.aiemp/inbox-claims/${id}/ and is tried again every ${retryMs / 1000}s`,
+        );
+      }
+      return false;
+    }
+  }
+
+  let retrying = false;
 
   const watcher: InboxWatcher = {
     async recover() {
@@ -123,7 +181,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         const claimDir = join(layout.inboxClaims, id);
         const info = await Deno.stat(claimDir).catch(() => undefined);
         if (!info?.isDirectory) continue;
-        await finishClaim(id, claimDir, info.mtime ?? now());
+        if (!(await finishOrHold(id, claimDir, info.mtime ?? now(), id))) continue;
         log("warning", `Finished the drop of ${id}, interrupted by a stop`);
         finished++;
       }
@@ -136,25 +194,25 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
       const received = now();
       const id = fileTaskId(name, received, random());
       const claimDir = join(layout.inboxClaims, id);
-      await Deno.mkdir(claimDir, { recursive: true });
       try {
+        await Deno.mkdir(claimDir, { recursive: true });
         await Deno.rename(path, join(claimDir, name));
       } catch (error) {
         await Deno.remove(claimDir).catch(() => {});
         if (error instanceof Deno.errors.NotFound) return; // moved away or renamed meanwhile
-        log("error", `Cannot take ${JSON.stringify(name)} from Inbox/: ${message(error)}`);
-        return;
-      }
-      try {
-        await finishClaim(id, claimDir, received);
-      } catch (error) {
+        const problem = storageProblemOf(error);
+        // It stays in Inbox/, where the folder's rescan finds it again (logged once).
+        if (problem && !heldUp.blocked(problem)) return;
         log(
           "error",
-          `Cannot write the task note for ${JSON.stringify(name)}: ${
-            message(error)
-          }; it is kept in .aiemp/inbox-claims/${id}/ and finished at the next start`,
+          `Cannot take ${JSON.stringify(name)} from Inbox/: ${
+            problem ? `${problem.what}; ${problem.fix}` : message(error)
+          }`,
         );
+        return;
       }
+      heldUp.blocked(undefined);
+      await finishOrHold(id, claimDir, received, JSON.stringify(name));
     },
 
     async handleChange(path) {
@@ -185,11 +243,14 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     async run(signal) {
       await watcher.recover();
       await Deno.mkdir(layout.attachments, { recursive: true });
+      const retry = setInterval(() => watcher.retryHeldUp(signal), retryMs);
+      onAbort(signal, () => clearInterval(retry));
       await watchSettledFiles({
         folders: [layout.folder("Inbox")],
         watchOnly: [layout.attachments],
         settleMs: options.settleMs,
         skip: isTemporaryName,
+        ownEvent: (path) => arriving.delete(path),
         onSettled: (path) =>
           path.startsWith(layout.attachments)
             ? watcher.handleChange(path)
@@ -207,6 +268,19 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         onSettled: watcher.handleDrop,
       });
       return notesWritten - before;
+    },
+
+    async retryHeldUp(signal) {
+      if (retrying || signal?.aborted) return;
+      retrying = true;
+      try {
+        for (const [id, { claimDir, received }] of heldUp.held()) {
+          if (signal?.aborted) break;
+          await finishOrHold(id, claimDir, received, id);
+        }
+      } finally {
+        retrying = false;
+      }
     },
   };
   return watcher;

@@ -91,18 +91,27 @@ export async function inspectDroppedFile(
   }
 }
 
+/** Files up to this size are read in one call; larger ones are streamed through the hash. */
+const WHOLE_READ_BYTES = 4 * 1024 * 1024;
+
 async function readContent(path: string, size: number, previewChars: number): Promise<DroppedFile> {
-  using file = await Deno.open(path, { read: true });
   const hash = createHash("sha256");
   let head: Uint8Array | undefined;
   let total = 0;
-  for await (const chunk of file.readable) {
+  const take = (chunk: Uint8Array) => {
     if (!head) head = chunk.slice(0, SNIFF_BYTES);
     else if (head.length < SNIFF_BYTES) {
       head = concat(head, chunk.slice(0, SNIFF_BYTES - head.length));
     }
     hash.update(chunk);
     total += chunk.length;
+  };
+  if (size <= WHOLE_READ_BYTES) {
+    // Most drops are small: one read is several times cheaper than a stream.
+    take(await Deno.readFile(path));
+  } else {
+    using file = await Deno.open(path, { read: true });
+    for await (const chunk of file.readable) take(chunk);
   }
   const sha256 = hash.digest("hex");
   const text = head ? asText(head, total > head.length) : undefined;
