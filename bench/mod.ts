@@ -154,6 +154,14 @@ const rows: [string, string, string, string, string][] = [
   ],
 ];
 
+/** What stands in the way of a goal, as measured when it was last investigated (2026-11-21). */
+const OBSTACLES: Record<string, string> = {
+  burst:
+    "Each dropped file costs about ten file-system operations (claim folder, rename, read, note written atomically with fsync, move to attachments) plus a log line and an activity message, about 1.2 ms of CPU split between the inbox Worker and the main thread, on 2 cores shared with the writer. Removing the fsync gave about 20 %, more concurrency nothing. The way forward is a cheaper claim (one journal append instead of a claim folder per file) and batched note writes.",
+  "big vault":
+    "Archiving has to look at the modification time of every item in Done/ (100,000 stats, now streamed and done 256 at a time); the Dashboard counts every folder on each refresh. Memory grows because V8 keeps the heap it grew for that garbage: nothing is retained between runs, but RSS does not shrink. The way forward is to keep per-folder counts and an archive index instead of rescanning.",
+};
+
 const table = [
   "| figure | workload | result | goal | goal met? |",
   "|---|---|---|---|---|",
@@ -170,7 +178,13 @@ Measured by \`${command}\` on ${
 
 ${table}
 
-## What each figure means
+${
+    rows.filter((row) => row[4] !== "met").map((row) =>
+      `**Not met: ${row[0]}.** ${
+        OBSTACLES[row[0]] ?? "See the closing note of the change that measured it."
+      }\n\n`
+    ).join("")
+  }## What each figure means
 
 - **inbox reaction** — the time from a file being written into Inbox/ to its task note existing in Needs_Action/ (the note's own modification time minus the write). It includes the ${SETTLE_MS} ms settle window on purpose: \`Deno.watchFs\` has no close-after-write event, so a file counts as complete after ${SETTLE_MS} ms without change. The seeds' file watchers poll; the orchestrator guides check every 10 to 30 s.
 - **approval reaction** — the time from the rename into Approved/ to the webhook request arriving at a loopback server: claim, audit entry flushed to disk, a fresh sandboxed Worker, the request. The seeds' approval watchers poll Approved/ every 10 s.

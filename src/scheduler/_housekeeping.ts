@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { exists, listNames, moveInto, parseNote, temporaryPathFor } from "../vault/mod.ts";
+import { exists, moveInto, parseNote, temporaryPathFor } from "../vault/mod.ts";
 import { setFrontMatterKeys } from "./_front_matter.ts";
 import { notesIn, timeOf } from "./_notes.ts";
 import type { TaskContext, TaskResult } from "./tasks.ts";
@@ -126,14 +126,32 @@ export async function healthUpdate(context: TaskContext): Promise<TaskResult> {
 export async function doneArchive(context: TaskContext): Promise<TaskResult> {
   const folder = context.layout.folder("Done");
   const cutoff = context.now.getTime() - context.config.archive.done_after_days * 86_400_000;
+  // Done/ may hold 100,000 items: it is streamed, looked at in concurrent batches, and only the
+  // files old enough to go are kept in memory.
+  const old: { path: string; name: string; mtime: Date }[] = [];
+  let batch: string[] = [];
+  const look = async () => {
+    const infos = await Promise.all(
+      batch.map((name) => Deno.lstat(join(folder, name)).catch(() => undefined)),
+    );
+    infos.forEach((info, i) => {
+      // A filed item is written when it finishes, so a file changed since the cutoff is recent
+      // whatever its `completed` says: only older files are read.
+      if (info?.isFile && info.mtime && info.mtime.getTime() < cutoff) {
+        old.push({ path: join(folder, batch[i]), name: batch[i], mtime: info.mtime });
+      }
+    });
+    batch = [];
+  };
+  for await (const entry of Deno.readDir(folder)) {
+    if (!entry.isFile || entry.name.startsWith(".")) continue;
+    batch.push(entry.name);
+    if (batch.length === 256) await look();
+  }
+  await look();
   let moved = 0;
-  for (const name of await listNames(folder)) {
-    const path = join(folder, name);
-    const info = await Deno.lstat(path).catch(() => undefined);
-    // A filed item is written when it finishes, so a file changed since the cutoff is recent
-    // whatever its `completed` says: only older files are read (a big Done/ stays cheap).
-    if (!info?.isFile || !info.mtime || info.mtime.getTime() >= cutoff) continue;
-    let finished = info.mtime;
+  for (const { path, name, mtime } of old) {
+    let finished = mtime;
     if (name.endsWith(".md")) {
       try {
         const completed = timeOf(parseNote(await Deno.readTextFile(path)).frontMatter.completed);
