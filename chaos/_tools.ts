@@ -254,3 +254,18 @@ export async function unprivilegedUser(workDir: string): Promise<
   }
   return { prefix, env: { HOME: workDir, DENO_DIR: denoDir }, give };
 }
+
+/**
+ * aiemp.yaml for fault scenarios: quick settling, immediate retries, a lively Dashboard, and no
+ * scheduled tasks (so only what the scenario injects happens).
+ */
+export const QUICK_SETTINGS = [
+  "inbox:",
+  "  settle_ms: 50",
+  "approvals:",
+  "  retry_delay_s: 0",
+  "dashboard:",
+  "  refresh_ms: 100",
+  "scheduler:",
+  "  enabled: false",
+].join("\n") + "\n";

@@ -21,22 +21,12 @@ import {
   leftoverTempFiles,
   mountTmpfs,
   notesIn,
+  QUICK_SETTINGS,
   sleep,
   statusOf,
   unmount,
   visibleFiles,
 } from "./_tools.ts";
-
-const SETTINGS = [
-  "inbox:",
-  "  settle_ms: 50",
-  "approvals:",
-  "  retry_delay_s: 0",
-  "dashboard:",
-  "  refresh_ms: 100",
-  "scheduler:",
-  "  enabled: false",
-].join("\n") + "\n";
 
 /** Writes `path` until the filesystem is full; returns the bytes written. */
 async function fillUp(path: string): Promise<number> {
@@ -91,7 +81,7 @@ export const diskFull: Scenario = {
     const server = countingServer();
     let run: RunningAiemp | undefined;
     try {
-      const vault = await makeVault(SETTINGS, { parent: mount });
+      const vault = await makeVault(QUICK_SETTINGS, { parent: mount });
       run = await startAiemp(vault.path);
       const drops = 20;
       const approvals = 10;

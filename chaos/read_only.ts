@@ -20,23 +20,13 @@ import {
   incompleteNote,
   leftoverTempFiles,
   notesIn,
+  QUICK_SETTINGS,
   run,
   sleep,
   statusOf,
   unprivilegedUser,
   visibleFiles,
 } from "./_tools.ts";
-
-const SETTINGS = [
-  "inbox:",
-  "  settle_ms: 50",
-  "approvals:",
-  "  retry_delay_s: 0",
-  "dashboard:",
-  "  refresh_ms: 100",
-  "scheduler:",
-  "  enabled: false",
-].join("\n") + "\n";
 
 /** The read-only vault scenario; skipped where aiemp cannot be run as another user. */
 export const readOnlyVault: Scenario = {
@@ -52,7 +42,7 @@ export const readOnlyVault: Scenario = {
       if ("reason" in user) {
         return { injected: [], checks: [], skipped: `cannot run as another user: ${user.reason}` };
       }
-      const vault = await makeVault(SETTINGS, { parent });
+      const vault = await makeVault(QUICK_SETTINGS, { parent });
       await user.give(vault.path);
       const as = { prefix: user.prefix, env: user.env };
       orchestrator = await startAiemp(vault.path, [], as);

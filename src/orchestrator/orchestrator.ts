@@ -1,4 +1,4 @@
-import { aborted, onAbort } from "../abort/mod.ts";
+import { aborted } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import type { ActionSettings, ApprovedItem } from "../actions/mod.ts";
@@ -36,6 +36,7 @@ import {
   subprocessOf,
 } from "./components.ts";
 import { setupLogging } from "./logging.ts";
+import { onStopSignals, watchStopFile } from "./stop_requests.ts";
 import { serveRequests } from "./requests.ts";
 import { createVaultScheduler } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
@@ -318,12 +319,17 @@ class Orchestrator {
       };
     }
 
-    const stopListeners = this.#listenForStop();
+    const stopListeners = onStopSignals((reason) => this.#stop(reason));
     const supervised = supervisor.run(this.#shutdown.signal);
     announce();
     const background = [
       this.#scheduleLoop(),
-      this.#watchStopFile(),
+      watchStopFile(
+        this.layout.root,
+        this.layout.stopFile,
+        (reason) => this.#stop(reason),
+        this.#shutdown.signal,
+      ),
       serveRequests(
         this.layout.requests,
         (request) =>
@@ -530,29 +536,5 @@ class Orchestrator {
     if (this.#shutdown.signal.aborted) return;
     this.#stopReason = reason;
     this.#shutdown.abort();
-  }
-
-  #listenForStop(): () => void {
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    const handlers = signals.map((name) => {
-      const handler = () => this.#stop(`Received ${name}`);
-      Deno.addSignalListener(name, handler);
-      return () => Deno.removeSignalListener(name, handler);
-    });
-    return () => handlers.forEach((remove) => remove());
-  }
-
-  async #watchStopFile(): Promise<void> {
-    const watcher = Deno.watchFs(this.layout.root, { recursive: false });
-    onAbort(this.#shutdown.signal, () => watcher.close());
-    try {
-      for await (const event of watcher) {
-        if (event.paths.includes(this.layout.stopFile) && await exists(this.layout.stopFile)) {
-          this.#stop("Found the stop file .claude_stop");
-        }
-      }
-    } catch (error) {
-      if (!this.#shutdown.signal.aborted) throw error;
-    }
   }
 }
