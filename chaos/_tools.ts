@@ -269,3 +269,22 @@ export const QUICK_SETTINGS = [
   "scheduler:",
   "  enabled: false",
 ].join("\n") + "\n";
+
+/** Every note of the vault's note folders that is not whole, and the vault's own files. */
+export async function damaged(vault: TestVault): Promise<string[]> {
+  const problems: string[] = [];
+  for (const folder of ["Needs_Action", "Done", "Pending_Approval", "Rejected"]) {
+    for (const read of await notesIn(vault.file(folder))) {
+      const why = incompleteNote(read);
+      if (why) problems.push(`${folder}/${why}`);
+    }
+  }
+  const dashboard = await Deno.readTextFile(vault.file("Dashboard.md")).catch(() => "");
+  if (!dashboard.includes("<!-- aiemp:end")) problems.push("Dashboard.md is not whole");
+  try {
+    JSON.parse(await Deno.readTextFile(vault.file(".aiemp", "state.json")));
+  } catch (error) {
+    problems.push(`.aiemp/state.json: ${error}`);
+  }
+  return problems;
+}

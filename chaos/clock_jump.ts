@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { TASK_TRIGGERS } from "../src/scheduler/mod.ts";
 import {
   aiemp,
   approve,
@@ -46,15 +47,7 @@ function clockTime(date: Date): string {
  * jump reaches it) and a 30-minute interval task, both running the Dashboard refresh.
  */
 function schedules(now: Date): string {
-  const defaults = [
-    "morning_triage",
-    "linkedin_post",
-    "stale_approval_check",
-    "daily_rollover",
-    "weekly_audit_prep",
-    "health_dashboard_update",
-    "done_archive",
-  ];
+  const defaults = Object.keys(TASK_TRIGGERS);
   return [
     "tasks:",
     ...defaults.flatMap((name) => [`  - name: ${name}`, "    enabled: false"]),

@@ -9,18 +9,16 @@ import {
   makeVault,
   type RunningAiemp,
   startAiemp,
-  type TestVault,
   waitFor,
   webhookRequest,
 } from "../tests/e2e/_harness.ts";
 import { type Check, check, sample, type Scenario } from "./_scenario.ts";
 import {
   countingServer,
+  damaged,
   entriesIn,
-  incompleteNote,
   leftoverTempFiles,
   mountTmpfs,
-  notesIn,
   QUICK_SETTINGS,
   sleep,
   statusOf,
@@ -43,25 +41,6 @@ async function fillUp(path: string): Promise<number> {
     }
   }
   return written;
-}
-
-/** Every note of the vault's note folders that is not whole, and the vault's own files. */
-async function damaged(vault: TestVault): Promise<string[]> {
-  const problems: string[] = [];
-  for (const folder of ["Needs_Action", "Done", "Pending_Approval", "Rejected"]) {
-    for (const read of await notesIn(vault.file(folder))) {
-      const why = incompleteNote(read);
-      if (why) problems.push(`${folder}/${why}`);
-    }
-  }
-  const dashboard = await Deno.readTextFile(vault.file("Dashboard.md")).catch(() => "");
-  if (!dashboard.includes("<!-- aiemp:end")) problems.push("Dashboard.md is not whole");
-  try {
-    JSON.parse(await Deno.readTextFile(vault.file(".aiemp", "state.json")));
-  } catch (error) {
-    problems.push(`.aiemp/state.json: ${error}`);
-  }
-  return problems;
 }
 
 /** The disk-full scenario; skipped where a tmpfs cannot be mounted. */

@@ -16,10 +16,9 @@ import {
 import { type Check, check, sample, type Scenario } from "./_scenario.ts";
 import {
   countingServer,
+  damaged,
   entriesIn,
-  incompleteNote,
   leftoverTempFiles,
-  notesIn,
   QUICK_SETTINGS,
   run,
   sleep,
@@ -111,10 +110,7 @@ export const readOnlyVault: Scenario = {
       const byKey = server.byKey();
       const notOnce = [...Array(approvals).keys()].map((i) => `WEBHOOK_ro_${i + 1}`)
         .filter((id) => byKey.get(id) !== 1);
-      const broken = [
-        ...(await notesIn(vault.file("Needs_Action"))),
-        ...(await notesIn(vault.file("Done"))),
-      ].map(incompleteNote).filter((why): why is string => why !== undefined);
+      const broken = await damaged(vault);
       const code = await orchestrator.stop();
       const temps = await leftoverTempFiles(vault.path);
       const checks: Check[] = [
