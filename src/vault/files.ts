@@ -54,7 +54,16 @@ export async function removeInterruptedWrites(
   { targets }: { targets?: string[] } = {},
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await listNames(folder, { includeHidden: true })) {
+  // Streamed, not listed: this runs at every start over folders such as a 100,000-item Done/.
+  const candidates: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (entry.isFile && entry.name.startsWith(".")) candidates.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  for (const name of candidates) {
     const wanted = targets ? targets.some((t) => isInterruptedWrite(name, t)) : true;
     if (!wanted || !isInterruptedWrite(name)) continue;
     try {
