@@ -104,16 +104,22 @@ async function supervise(
     onPause: (_status, why) => pauses.push(why),
     onChange: () => {
       act?.(supervisor, lines);
-      if (!stop.signal.aborted && until(lines, supervisor.status())) {
-        seen = supervisor.status();
-        stop.abort();
-      }
+      check();
     },
   });
+  function check() {
+    if (!stop.signal.aborted && until(lines, supervisor.status())) {
+      seen = supervisor.status();
+      stop.abort();
+    }
+  }
+  // The condition may also come true between status changes (a file a child writes): poll it.
+  const poll = setInterval(check, 25);
   const guard = setTimeout(() => stop.abort(), 20_000);
   const running = supervisor.run(stop.signal);
   afterStart?.(supervisor);
   await running;
+  clearInterval(poll);
   clearTimeout(guard);
   // The statuses when the condition held (shutdown sets every child to stopped afterwards).
   return { lines, pauses, statuses: seen ?? supervisor.status() };
@@ -286,6 +292,15 @@ function subprocessChild(
   };
 }
 
+/** How many lines a file has now (0 when it does not exist yet). */
+function recorded(path: string): number {
+  try {
+    return Deno.readTextFileSync(path).trim().split("\n").filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** True while the process exists and is not a zombie (killed, waiting to be collected). */
 const alive = (pid: number) => {
   const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] }).outputSync();
@@ -305,7 +320,10 @@ Deno.test({
       const { lines, statuses } = await supervise(
         [subprocessChild(() => shWatcher(dir, "w1", script))],
         { policy: FAST },
-        (_lines, statuses) => statuses[0].state === "running" && statuses[0].restarts === 1,
+        // Running again after one restart, and that second run has started its grandchild.
+        (_lines, statuses) =>
+          statuses[0].state === "running" && statuses[0].restarts === 1 &&
+          recorded(join(dir, "grandchildren")) === 2,
       );
       assert.ok(
         lines.some((l) =>
