@@ -1,11 +1,19 @@
+import { resolve } from "node:path";
+import { AGENT_SETTINGS_FILE, agentSettingsProblem } from "./settings_check.ts";
+
 /** How to run the agent CLI. */
 export interface AgentOptions {
   /** The program, e.g. `claude`. */
   command: string;
-  /** Arguments before the prompt, e.g. `["--print"]`. */
+  /** Arguments before the settings flag and the prompt, e.g. `["--print"]`. */
   args: readonly string[];
   /** The vault: the agent works there and its settings file applies there. */
   cwd: string;
+  /**
+   * The agent's settings file, given to it with `--settings` after it passed the check of
+   * {@linkcode agentSettingsProblem}. @default `<cwd>/.claude/settings.json`
+   */
+  settingsFile?: string;
   /** Milliseconds after which the run is killed (with everything it started) and counts as failed. */
   timeoutMs: number;
   /** Sets DRY_RUN=true for the agent, as the seeds do. @default false */
@@ -63,11 +71,42 @@ function collect(stream: ReadableStream<Uint8Array>, limit: number) {
 /** How long output may still arrive after the agent exited (from something it left behind). */
 const DRAIN_MS = 2000;
 
+/** The flag of the Claude Code CLI that loads a settings file for one run. */
+export const AGENT_SETTINGS_FLAG = "--settings";
+
+/** The settings file a run uses: `options.settingsFile`, else the vault's, made absolute. */
+function settingsFileOf(options: Pick<AgentOptions, "cwd" | "settingsFile">): string {
+  return resolve(options.cwd, options.settingsFile ?? AGENT_SETTINGS_FILE);
+}
+
 /**
- * Runs the agent CLI once with `prompt` as its last argument (`claude --print PROMPT`), in the vault,
- * and waits for it. A run over `timeoutMs` (or aborted by `signal`) is killed with its whole process
- * tree; so is anything it left running when it exits. A missing program, a timeout or a non-zero
- * exit is a failed run with the reason, never an exception.
+ * The arguments of one agent run: the configured ones, `--settings` with the vault's settings
+ * file (absolute), then the prompt. Passing the file explicitly matters: Claude Code ignores the
+ * `allow` rules of a project's own `.claude/settings.json` until a person has trusted the folder
+ * interactively, while a file given with `--settings` applies in full (its deny rules apply
+ * either way).
+ *
+ * @example
+ * ```ts
+ * agentArgs("Triage", { args: ["--print"], cwd: "/v" });
+ * // ["--print", "--settings", "/v/.claude/settings.json", "Triage"]
+ * ```
+ */
+export function agentArgs(
+  prompt: string,
+  options: Pick<AgentOptions, "args" | "cwd" | "settingsFile">,
+): string[] {
+  return [...options.args, AGENT_SETTINGS_FLAG, settingsFileOf(options), prompt];
+}
+
+/**
+ * Runs the agent CLI once with `prompt` as its last argument
+ * (`claude --print --settings VAULT/.claude/settings.json PROMPT`), in the vault, and waits for
+ * it. It first checks the settings file ({@linkcode agentSettingsProblem}): without every
+ * required deny rule the agent is not run, and the run fails saying what to fix. A run over
+ * `timeoutMs` (or aborted by `signal`) is killed with its whole process tree; so is anything it
+ * left running when it exits. Unsafe settings, a missing program, a timeout or a non-zero exit is
+ * a failed run with the reason, never an exception.
  *
  * @example
  * ```ts
@@ -81,10 +120,12 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
   const started = performance.now();
   const took = () => Math.round(performance.now() - started);
   const limit = options.maxOutputBytes ?? 1_000_000;
+  const unsafe = await agentSettingsProblem(options.cwd, settingsFileOf(options));
+  if (unsafe) return { ok: false, output: "", error: unsafe, durationMs: took() };
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(options.command, {
-      args: [...options.args, prompt],
+      args: agentArgs(prompt, options),
       cwd: options.cwd,
       env: { ...options.env, ...(options.dryRun ? { DRY_RUN: "true" } : {}) },
       stdin: "null",

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { AGENT_PROMPT_RULES, untrustedBlock } from "../agent/mod.ts";
 import { writeFileAtomic } from "../vault/mod.ts";
 import { type FolderNote, notesIn, timeOf } from "./_notes.ts";
 import type { TaskContext, TaskResult } from "./tasks.ts";
@@ -6,6 +7,11 @@ import { dateIn } from "./timing.ts";
 
 const SKILLS = ".claude/skills";
 
+/**
+ * The prompt of an agent task: who it is, what to read, the job, and the rules every prompt
+ * carries ({@linkcode AGENT_PROMPT_RULES}). Note content never goes into a prompt; should it ever,
+ * it goes through `untrustedBlock`.
+ */
 function agentPrompt(context: TaskContext, job: string, skills: string[]): string {
   return [
     `You are the AI employee of this vault. The time is ${context.now.toISOString()}.`,
@@ -14,7 +20,7 @@ function agentPrompt(context: TaskContext, job: string, skills: string[]): strin
     }.`,
     job,
     "Put plans in Plans/ and every outward action as an approval request in Pending_Approval/.",
-    "Never write to Approved/, Done/, Rejected/ or .aiemp/: only the owner approves.",
+    AGENT_PROMPT_RULES,
     context.dryRun ? "DRY RUN: draft as usual, nothing will be sent." : "",
   ].filter(Boolean).join("\n");
 }
@@ -145,7 +151,10 @@ export async function weeklyAuditPrep(context: TaskContext): Promise<TaskResult>
     table(rejected),
     "",
     `## Warnings and errors in Logs/system.log (${problems.length})`,
-    problems.length === 0 ? "_None._" : ["```", ...problems.slice(-50), "```"].join("\n"),
+    // Log lines can quote inbound content (a subject, a file name): the agent reads them as data.
+    problems.length === 0
+      ? "_None._"
+      : untrustedBlock(["```", ...problems.slice(-50), "```"].join("\n"), "Logs/system.log"),
     "",
   ].join("\n");
   await writeFileAtomic(join(context.layout.folder("Briefings"), name), note);

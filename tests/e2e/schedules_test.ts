@@ -73,7 +73,7 @@ Deno.test("trigger runs an agent task with the agent CLI in the vault; --dry-run
     assert.equal(printed.items, 1);
     assert.match(printed.summary, /^agent finished/);
     const call = await Deno.readTextFile(log);
-    assert.match(call, /^--print You are the AI employee/);
+    assert.match(call, /^--print --settings \S+\/\.claude\/settings\.json You are the AI employee/);
     assert.match(call, /Never write to Approved\//);
     assert.match(await Deno.readTextFile(vault.file("Plans", "PLAN_fake.md")), /DRY_RUN=true/);
   } finally {

@@ -4,10 +4,16 @@ import { fileURLToPath } from "node:url";
 import { runAgent } from "../../src/agent/mod.ts";
 
 const FAKE_AGENT = fileURLToPath(new URL("../fixtures/bin/claude", import.meta.url));
+const TEMPLATE_SETTINGS = fileURLToPath(
+  new URL("../../vault-template/.claude/settings.json", import.meta.url),
+);
 
+/** A temporary folder with the template's agent settings, which runAgent() checks first. */
 async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "aiemp_agent_test_" });
   try {
+    await Deno.mkdir(join(dir, ".claude"));
+    await Deno.copyFile(TEMPLATE_SETTINGS, join(dir, ".claude", "settings.json"));
     await fn(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -29,7 +35,7 @@ async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
-Deno.test("runAgent() runs the agent in the vault with the prompt last and DRY_RUN=true in dry run", async () => {
+Deno.test("runAgent() runs the agent in the vault with its settings file, the prompt last and DRY_RUN=true in dry run", async () => {
   await withFolder(async (dir) => {
     const run = await runAgent("Do the triage", {
       command: FAKE_AGENT,
@@ -40,7 +46,10 @@ Deno.test("runAgent() runs the agent in the vault with the prompt last and DRY_R
     });
     assert.equal(run.ok, true, run.error);
     assert.equal(run.output, "fake agent done\n");
-    assert.equal(await Deno.readTextFile(join(dir, ".fake-agent.log")), "--print Do the triage\n");
+    assert.equal(
+      await Deno.readTextFile(join(dir, ".fake-agent.log")),
+      `--print --settings ${join(dir, ".claude", "settings.json")} Do the triage\n`,
+    );
     assert.match(await Deno.readTextFile(join(dir, "Plans", "PLAN_fake.md")), /DRY_RUN=true/);
   });
 });

@@ -1,3 +1,4 @@
+import { untrustedBlock } from "../../agent/mod.ts";
 import { type Note, replaceSection } from "../../vault/mod.ts";
 import type { DroppedFile, DroppedKind } from "./inspect.ts";
 
@@ -17,10 +18,14 @@ export interface DroppedFileNoteInput {
   maxFileMb: number;
 }
 
+/** Where a dropped file's content came from, as its untrusted-content block says. */
+const SOURCE = "file dropped into Inbox/";
+
 /**
  * Builds the task note of a dropped file: front matter per DESIGN.md (`type: file_drop`, size,
- * sha256, …), a link to the kept original, a text preview, and — for bad input — a `problem`
- * saying why it could not be read and what to do.
+ * sha256, …) with `trust: untrusted` (the file came from outside), a link to the kept original,
+ * a text preview inside untrusted-content boundaries, and — for bad input — a `problem` saying
+ * why it could not be read and what to do.
  */
 export function droppedFileNote(input: DroppedFileNoteInput): Note {
   const { file } = input;
@@ -32,6 +37,7 @@ export function droppedFileNote(input: DroppedFileNoteInput): Note {
     received: input.received.toISOString(),
     priority: "normal",
     status: "new",
+    trust: "untrusted",
     original_name: input.originalName,
     attachment: input.attachment,
     size: file.size,
@@ -50,13 +56,15 @@ export function droppedFileNote(input: DroppedFileNoteInput): Note {
 
 /**
  * Brings a task note up to date with a file that changed after the note was written: size, hash,
- * content kind and preview; everything else (and any text the owner added) stays.
+ * content kind and preview (in a new untrusted-content block); everything else (and any text the
+ * owner added) stays, and the note is marked untrusted if it was not.
  */
 export function updateDroppedFileNote(note: Note, file: DroppedFile, now: Date): Note {
   const frontMatter: Record<string, unknown> = {
     ...note.frontMatter,
     size: file.size,
     content: file.kind,
+    trust: "untrusted",
     updated: now.toISOString(),
   };
   if (file.sha256) frontMatter.sha256 = file.sha256;
@@ -64,11 +72,15 @@ export function updateDroppedFileNote(note: Note, file: DroppedFile, now: Date):
   return { frontMatter, body: replaceSection(note.body, "preview", previewBlock(file)) };
 }
 
+/**
+ * The preview: the file's text fenced (so Markdown in it stays text) inside an untrusted-content
+ * block, whose random id the text cannot know, so it cannot close the block early.
+ */
 function previewBlock(file: DroppedFile): string {
   if (file.preview === undefined) return `_No preview: ${describe(file.kind)}._`;
   const longestRun = Math.max(2, ...(file.preview.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longestRun + 1);
-  return `${fence}text\n${file.preview.replace(/\n$/, "")}\n${fence}`;
+  return untrustedBlock(`${fence}text\n${file.preview.replace(/\n$/, "")}\n${fence}`, SOURCE);
 }
 
 function describe(kind: DroppedKind): string {
