@@ -14,10 +14,21 @@ export interface ApprovedItem {
 
 /** What an action needs from the settings. */
 export interface ActionSettings {
-  /** Named webhook URLs from aiemp.yaml. */
-  webhooks: Readonly<Record<string, string>>;
+  /**
+   * Named webhooks from aiemp.yaml: a URL, or in full: the URL or the name of a secret holding it
+   * (exactly one), and optionally the name of a secret sent as `Authorization: Bearer <secret>`.
+   */
+  webhooks: Readonly<
+    Record<string, string | { url?: string; url_secret?: string; token_secret?: string }>
+  >;
   /** Sent as User-Agent. */
   userAgent: string;
+  /**
+   * The value of the secret `name`, read in the main thread while the action is prepared. Throws
+   * {@linkcode ActionInputError} saying where it was looked for and how to fix it. A value must
+   * never be put in a summary or a result: write `[secret NAME]` there instead.
+   */
+  secret(name: string): string;
 }
 
 /**

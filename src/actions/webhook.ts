@@ -1,6 +1,7 @@
 import {
   ActionInputError,
   type ActionResult,
+  type ActionSettings,
   type ActionType,
   type ApprovedItem,
 } from "./types.ts";
@@ -13,8 +14,10 @@ interface WebhookRequest {
 }
 
 /**
- * `webhook`: an HTTP POST of JSON to the item's `url`, or to a URL named under `webhooks:` in
- * aiemp.yaml (`webhook: NAME`) — for Slack, Discord, ntfy, n8n and the like.
+ * `webhook`: an HTTP POST of JSON to the item's `url`, or to a webhook named under `webhooks:` in
+ * aiemp.yaml (`webhook: NAME`) — for Slack, Discord, ntfy, n8n and the like. A named webhook may
+ * keep its URL in a secret (`url_secret`) and send a secret as a Bearer token (`token_secret`);
+ * records show `[secret NAME]`, never the value.
  *
  * The body is the item's `payload` verbatim when it has one, else its id, action, front matter
  * and Markdown body. The `Idempotency-Key` header is the item's id.
@@ -26,16 +29,22 @@ export const webhookAction: ActionType = {
   idempotent: (item) => item.frontMatter.idempotent === true,
 
   prepare(item, settings) {
-    const url = webhookUrl(item, settings.webhooks);
+    const target = webhookTarget(item, settings);
+    const { url } = target;
     const payload = "payload" in item.frontMatter
       ? item.frontMatter.payload
       : { id: item.id, action: item.action, fields: withoutUrl(item.frontMatter), body: item.body };
     const body = JSON.stringify(payload);
-    const headers = {
+    const headers: Record<string, string> = {
       "content-type": "application/json",
       "idempotency-key": item.id,
       "user-agent": settings.userAgent,
     };
+    const shownHeaders = { ...headers };
+    if (target.token) {
+      headers.authorization = `Bearer ${target.token.value}`;
+      shownHeaders.authorization = `Bearer [secret ${target.token.name}]`;
+    }
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
     const request: WebhookRequest = {
       url: url.href,
@@ -46,8 +55,9 @@ export const webhookAction: ActionType = {
     return {
       hosts: [`${url.hostname}:${port}`],
       readable: [],
-      // The path and query of a webhook URL often hold its token: only the origin is recorded.
-      summary: { method: "POST", url: `${url.origin}/…`, headers, body: payload },
+      // The path and query of a webhook URL often hold its token: only the origin is recorded,
+      // and nothing of a URL kept as a secret.
+      summary: { method: "POST", url: target.shownUrl, headers: shownHeaders, body: payload },
       request,
     };
   },
@@ -81,36 +91,81 @@ export const webhookAction: ActionType = {
   },
 };
 
-function webhookUrl(item: ApprovedItem, named: Readonly<Record<string, string>>): URL {
+/** Where a webhook goes: its URL, how a record shows it, and the Bearer token to send. */
+interface WebhookTarget {
+  url: URL;
+  shownUrl: string;
+  token?: { name: string; value: string };
+}
+
+function webhookTarget(item: ApprovedItem, settings: ActionSettings): WebhookTarget {
   const { url, webhook } = item.frontMatter;
-  let text: string;
   if (typeof webhook === "string" && webhook !== "") {
-    if (!(webhook in named)) {
-      const known = Object.keys(named);
-      throw new ActionInputError(
-        `webhook '${webhook}' is not defined under 'webhooks:' in aiemp.yaml` +
-          (known.length ? ` (defined: ${known.join(", ")})` : "; add it there or give a 'url:'"),
-      );
-    }
-    text = named[webhook];
-  } else if (typeof url === "string" && url !== "") {
-    text = url;
-  } else {
+    return namedTarget(webhook, settings);
+  }
+  if (typeof url === "string" && url !== "") {
+    return shownByOrigin(parseUrl(url, "the webhook's 'url'"));
+  }
+  throw new ActionInputError(
+    "a webhook needs 'url: https://…' or 'webhook: NAME' in its front matter",
+  );
+}
+
+function namedTarget(name: string, settings: ActionSettings): WebhookTarget {
+  const named = settings.webhooks;
+  if (!Object.hasOwn(named, name)) {
+    const known = Object.keys(named);
     throw new ActionInputError(
-      "a webhook needs 'url: https://…' or 'webhook: NAME' in its front matter",
+      `webhook '${name}' is not defined under 'webhooks:' in aiemp.yaml` +
+        (known.length ? ` (defined: ${known.join(", ")})` : "; add it there or give a 'url:'"),
     );
   }
+  const entry = named[name];
+  if (typeof entry === "string") {
+    return shownByOrigin(parseUrl(entry, `the URL of webhook '${name}'`));
+  }
+  const { url, url_secret: urlSecret, token_secret: tokenSecret } = entry;
+  let target: WebhookTarget;
+  if (url !== undefined && urlSecret === undefined) {
+    target = shownByOrigin(parseUrl(url, `the URL of webhook '${name}'`));
+  } else if (urlSecret !== undefined && url === undefined) {
+    const text = settings.secret(urlSecret);
+    target = {
+      url: parseUrl(text, `the secret '${urlSecret}' (the URL of webhook '${name}')`),
+      shownUrl: `[secret ${urlSecret}]`,
+    };
+  } else {
+    throw new ActionInputError(
+      `webhook '${name}' in aiemp.yaml needs exactly one of 'url:' and 'url_secret:'`,
+    );
+  }
+  if (tokenSecret !== undefined) {
+    target.token = { name: tokenSecret, value: settings.secret(tokenSecret) };
+    if (/[\r\n]/.test(target.token.value)) {
+      throw new ActionInputError(
+        `the secret '${tokenSecret}' (webhook '${name}') has a line break inside; a token is one line`,
+      );
+    }
+  }
+  return target;
+}
+
+/** A target recorded by its origin only: a URL's path and query often hold its token. */
+function shownByOrigin(url: URL): WebhookTarget {
+  return { url, shownUrl: `${url.origin}/…` };
+}
+
+/** Parses an http(s) URL; `what` names it in the error, which never shows the text itself. */
+function parseUrl(text: string, what: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(text);
   } catch {
-    throw new ActionInputError(
-      "the webhook's 'url' is not a valid URL; write it as https://host/path",
-    );
+    throw new ActionInputError(`${what} is not a valid URL; write it as https://host/path`);
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
     throw new ActionInputError(
-      `the webhook's URL must start with http:// or https://, not ${parsed.protocol}//`,
+      `${what} must start with http:// or https://, not ${parsed.protocol}//`,
     );
   }
   return parsed;

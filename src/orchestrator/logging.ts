@@ -10,6 +10,7 @@ import {
   type Sink,
 } from "@logtape/logtape";
 import { join } from "node:path";
+import { redactValue } from "../secrets/mod.ts";
 
 /** Where and how the orchestrator logs. */
 export interface LoggingOptions {
@@ -22,30 +23,17 @@ export interface LoggingOptions {
   console?: boolean;
 }
 
-/** Patterns of secrets that must never reach a log, whatever a message contains. */
-const SECRET_PATTERNS: [RegExp, string][] = [
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 [redacted]"],
-  [/\b(https?:\/\/)[^/\s:@]+:[^/\s@]+@/g, "$1[redacted]@"],
-  [
-    /\b((?:access|refresh|id)_token|api[_-]?key|client_secret|password|token)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+/gi,
-    "$1$2[redacted]",
-  ],
-  [/\bhooks\.slack\.com\/services\/[A-Za-z0-9/]+/g, "hooks.slack.com/services/[redacted]"],
-];
-
-/** Removes anything that looks like a secret from a log message. */
-export function redactSecrets(text: string): string {
-  return SECRET_PATTERNS.reduce(
-    (out, [pattern, replacement]) => out.replace(pattern, replacement),
-    text,
-  );
-}
-
+/**
+ * Passes `record` on with secrets masked in everything a formatter may print: the message parts
+ * (interpolated values too), the raw template and the properties.
+ */
 function redacting(sink: Sink): Sink {
   return (record: LogRecord) => {
     sink({
       ...record,
-      message: record.message.map((part) => typeof part === "string" ? redactSecrets(part) : part),
+      message: redactValue(record.message),
+      rawMessage: redactValue(record.rawMessage),
+      properties: redactValue(record.properties),
     });
   };
 }

@@ -8,12 +8,31 @@ import {
   type PreparedAction,
 } from "../../src/actions/mod.ts";
 
+/** Secrets as a store would hand them out; an unknown name fails as a missing secret does. */
+const SECRETS: Record<string, string> = {
+  chat_url: "https://chat.example/hooks/T111/B222/urlsecret333",
+  ci_token: "ci-token-4f9a2c7e",
+  not_a_url: "just some text",
+};
+
+function secret(name: string): string {
+  if (name in SECRETS) return SECRETS[name];
+  throw new ActionInputError(`Cannot find the secret '${name}'`);
+}
+
 const SETTINGS: ActionSettings = {
   webhooks: {
     slack: "https://hooks.slack.example/services/T000/B000/XXXXsecretXXXX",
     ntfy: "http://ntfy.local:8080/alerts?auth=tok123",
+    chat: { url_secret: "chat_url", token_secret: "ci_token" },
+    ci: { url: "https://ci.example:8443/notify", token_secret: "ci_token" },
+    missing: { url: "https://ci.example/notify", token_secret: "nope" },
+    both: { url: "https://ci.example/notify", url_secret: "chat_url" },
+    neither: { token_secret: "ci_token" },
+    garbled: { url_secret: "not_a_url" },
   },
   userAgent: "aiemp/test",
+  secret,
 };
 
 function item(frontMatter: Record<string, unknown>, body = "Please deploy.\n"): ApprovedItem {
@@ -104,7 +123,7 @@ Deno.test("webhook prepare() lists the defined names when the named webhook is u
 
 Deno.test("webhook prepare() says where to define a named webhook when none is defined", () => {
   assert.throws(
-    () => prepare({ webhook: "teams" }, { webhooks: {}, userAgent: "aiemp/test" }),
+    () => prepare({ webhook: "teams" }, { webhooks: {}, userAgent: "aiemp/test", secret }),
     (error: unknown) => error instanceof ActionInputError && /webhooks:/.test(error.message),
   );
 });
@@ -201,4 +220,52 @@ Deno.test({
     assert.ok(!recorded.includes("zzz999"), recorded);
     assert.ok(!recorded.includes("abc123def"), recorded);
   },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Named webhooks whose URL or token is a secret
+
+Deno.test("webhook prepare() posts to the URL a secret holds and records it only as [secret NAME]", () => {
+  const prepared = prepare({ webhook: "chat" });
+  assert.equal(request(prepared).url, SECRETS.chat_url);
+  assert.deepEqual(prepared.hosts, ["chat.example:443"]);
+  assert.equal(prepared.summary.url, "[secret chat_url]");
+});
+
+Deno.test("webhook prepare() sends a token secret as a Bearer token and records only its name", () => {
+  const prepared = prepare({ webhook: "ci" });
+  assert.equal(request(prepared).headers.authorization, `Bearer ${SECRETS.ci_token}`);
+  assert.equal(request(prepared).url, "https://ci.example:8443/notify");
+  const recorded = JSON.stringify(prepared.summary);
+  assert.ok(recorded.includes("Bearer [secret ci_token]"), recorded);
+  for (const value of Object.values(SECRETS)) assert.ok(!recorded.includes(value), recorded);
+});
+
+Deno.test("webhook prepare() fails with the secret's own message when a secret cannot be read", () => {
+  assert.throws(
+    () => prepare({ webhook: "missing" }),
+    (error: unknown) => error instanceof ActionInputError && /'nope'/.test(error.message),
+  );
+});
+
+Deno.test("webhook prepare() wants exactly one of url and url_secret in a named webhook", () => {
+  for (const name of ["both", "neither"]) {
+    assert.throws(
+      () => prepare({ webhook: name }),
+      (error: unknown) => error instanceof ActionInputError && /exactly one/.test(error.message),
+    );
+  }
+});
+
+Deno.test("webhook prepare() names a secret that is not a URL without showing its value", () => {
+  assert.throws(
+    () => prepare({ webhook: "garbled" }),
+    (error: unknown) =>
+      error instanceof ActionInputError && /not_a_url/.test(error.message) &&
+      !error.message.includes(SECRETS.not_a_url),
+  );
+});
+
+Deno.test("webhook prepare() does not take a named webhook from the object's prototype", () => {
+  assert.throws(() => prepare({ webhook: "toString" }), ActionInputError);
 });
