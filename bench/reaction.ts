@@ -1,5 +1,11 @@
 /** Reaction times: a dropped file to its task note, and an approval to the webhook request. */
-import { type TestVault, waitFor, webhookRequest, webhookServer } from "../tests/e2e/_harness.ts";
+import {
+  type TestVault,
+  waitFor,
+  waitUntilPending,
+  webhookRequest,
+  webhookServer,
+} from "../tests/e2e/_harness.ts";
 
 /**
  * Drops files one at a time, 10 per second. The reaction is the task note's modification time
@@ -37,6 +43,7 @@ export async function approvalReaction(vault: TestVault, runs: number): Promise<
       const name = `WEBHOOK_bench_${i}.md`;
       const pending = vault.file("Pending_Approval", name);
       await Deno.writeTextFile(pending, webhookRequest(`bench-${i}`, server.url));
+      await waitUntilPending(vault, name);
       const start = performance.now();
       await Deno.rename(pending, vault.file("Approved", name));
       samples.push((await received) - start);

@@ -10,6 +10,7 @@ import {
   type RunningAiemp,
   startAiemp,
   waitFor,
+  waitUntilPending,
   webhookRequest,
 } from "../tests/e2e/_harness.ts";
 import { type Check, check, sample, type Scenario } from "./_scenario.ts";
@@ -76,6 +77,7 @@ export const diskFull: Scenario = {
           vault.file("Pending_Approval", `WEBHOOK_full_${i}.md`),
           webhookRequest(`WEBHOOK_full_${i}`, `${server.url}/full`),
         );
+        await waitUntilPending(vault, `WEBHOOK_full_${i}.md`);
       }
       const filled = await fillUp(join(mount, "filler"));
       const fullAt = Date.now();

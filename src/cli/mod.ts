@@ -17,6 +17,7 @@ import {
 import { ScheduleError } from "../scheduler/mod.ts";
 import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
+import { registerApprovalCommands } from "./_approvals.ts";
 import { registerScheduleCommands } from "./_schedules.ts";
 
 export type { CliOutput } from "./_output.ts";
@@ -172,5 +173,6 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
     });
 
   registerScheduleCommands(program, { out, env, vault, setExit });
+  registerApprovalCommands(program, { out, env, vault, setExit });
   return program;
 }

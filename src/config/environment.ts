@@ -10,7 +10,17 @@ export interface Environment {
   HOME?: string;
   /** The home folder on Windows, used when `HOME` is not set. */
   USERPROFILE?: string;
+  /** Who runs the command (`USER`, else `LOGNAME`, else `USERNAME`): named in the audit log. */
+  USER?: string;
+  /**
+   * Every `AIEMP_SECRET_*` variable by its full name: secrets given in the environment rather than
+   * in `.aiemp/secrets/` (`AIEMP_SECRET_SLACK_URL` for the secret `slack_url`). @default {}
+   */
+  secrets?: Readonly<Record<string, string>>;
 }
+
+/** The prefix of the variables that hold secrets. */
+const SECRET_PREFIX = "AIEMP_SECRET_";
 
 /** Reads the few environment variables aiemp uses. The only place that touches `Deno.env`. */
 export function readEnvironment(): Environment {
@@ -20,7 +30,23 @@ export function readEnvironment(): Environment {
     DRY_RUN: get("DRY_RUN"),
     HOME: get("HOME"),
     USERPROFILE: get("USERPROFILE"),
+    USER: get("USER") ?? get("LOGNAME") ?? get("USERNAME"),
+    secrets: secretVariables(),
   };
+}
+
+/** The `AIEMP_SECRET_*` variables; none when the environment may not be listed as a whole. */
+function secretVariables(): Record<string, string> {
+  let all: Record<string, string>;
+  try {
+    all = Deno.env.toObject();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      return {};
+    }
+    throw error;
+  }
+  return Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith(SECRET_PREFIX)));
 }
 
 /**

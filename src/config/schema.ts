@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SECRET_NAME } from "../secrets/mod.ts";
 
 const wholeNumber = (what: string, min = 0) =>
   z.number({ error: `expected a whole number of ${what}` }).int({
@@ -10,6 +11,21 @@ const flag = z.boolean({ error: "expected true or false" });
 const webhookUrl = z.url({
   protocol: /^https?$/,
   error: "expected an http:// or https:// URL",
+});
+
+const secretName = z.string({ error: "expected the name of a file in .aiemp/secrets/" }).regex(
+  SECRET_NAME,
+  {
+    error:
+      "expected the name of a file in .aiemp/secrets/: letters, digits, '.', '_' and '-', not starting with '.'",
+  },
+);
+
+/** A named webhook in full: its URL or the secret holding it, and an optional Bearer token. */
+const namedWebhook = z.strictObject({
+  url: webhookUrl.optional(),
+  url_secret: secretName.optional(),
+  token_secret: secretName.optional(),
 });
 
 const seconds = z.number({ error: "expected a number of seconds" }).min(0, {
@@ -79,7 +95,11 @@ export const configSchema = z.strictObject({
     }).default(5),
     action_timeout_s: wholeNumber("seconds", 1).default(60),
     stale_after_hours: wholeNumber("hours", 1).default(24),
+    default_expiry_hours: wholeNumber("hours", 1).default(72),
   }).prefault({}),
+  approval_keywords: z.array(z.string({ error: "expected a word" }), {
+    error: "expected a list of words",
+  }).default(["deploy", "production", "delete", "payment", "password"]),
   supervisor: z.strictObject({
     ...restartPolicy,
     health_check_s: seconds.default(30),
@@ -120,9 +140,22 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   webhooks: z.record(
     z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "names may use letters, digits, _ and -" }),
-    webhookUrl,
+    z.union([webhookUrl, namedWebhook], {
+      error: "expected a URL, or url or url_secret with an optional token_secret",
+    }),
     { error: "expected a map of name: URL" },
-  ).default({}),
+  ).check((context) => {
+    for (const [name, webhook] of Object.entries(context.value)) {
+      if (typeof webhook === "string") continue;
+      if ((webhook.url === undefined) !== (webhook.url_secret === undefined)) continue;
+      context.issues.push({
+        code: "custom",
+        input: webhook,
+        path: [name],
+        message: "give exactly one of url (the URL) and url_secret (a secret holding the URL)",
+      });
+    }
+  }).default({}),
 });
 
 /** The settings of one vault (aiemp.yaml), after defaults; read-only. */
@@ -161,7 +194,17 @@ export interface Config {
     action_timeout_s: number;
     /** Hours after which a request in Pending_Approval/ raises a Dashboard alert. @default 24 */
     stale_after_hours: number;
+    /**
+     * Hours a request without `expires` stays approvable after aiemp first saw it pending; an
+     * expired request is sent back to Pending_Approval/ instead of performed. @default 72
+     */
+    default_expiry_hours: number;
   };
+  /**
+   * Words (whole, any case) that make an item need a pending-then-approved history before anything
+   * is done with it, whatever its type. @default deploy, production, delete, payment, password
+   */
+  approval_keywords: string[];
   /** How components are supervised: restart backoff, crash-loop guard, health checks. */
   supervisor: SupervisorSettings;
   /** External watchers: programs run and supervised as subprocesses. @default [] */
@@ -194,8 +237,21 @@ export interface Config {
     /** Upper bound in minutes on one agent run (a task's own timeout may be lower). @default 10 */
     timeout_minutes: number;
   };
-  /** Named http(s) webhook URLs, for an approved item's `webhook: NAME`. @default {} */
-  webhooks: Record<string, string>;
+  /**
+   * Named webhooks, for an approved item's `webhook: NAME`: an http(s) URL, or in full with
+   * exactly one of `url` and `url_secret`. @default {}
+   */
+  webhooks: Record<
+    string,
+    string | {
+      /** The http(s) URL. */
+      url?: string;
+      /** The name of a secret (a file in `.aiemp/secrets/`) that holds the whole URL. */
+      url_secret?: string;
+      /** The name of a secret sent as `Authorization: Bearer <secret>`. */
+      token_secret?: string;
+    }
+  >;
 }
 
 /** The restart policy, in seconds, as aiemp.yaml gives it. */

@@ -129,7 +129,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  async function finish(path: string, result: FinalResult, item?: ApprovedItem) {
+  async function finish(
+    path: string,
+    result: FinalResult,
+    item?: ApprovedItem,
+    { recorded = false } = {},
+  ) {
     // Only notes get their result written into them; any other file is moved untouched and its
     // result goes in a note beside it.
     const isNote = extname(path).toLowerCase() === ".md";
@@ -163,7 +168,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       `${item?.action ?? "approval"} ${name}: ${result.outcome.replace("_", " ")}${why}`,
       folder === "Done" ? "approvals_executed" : "approvals_failed",
     );
-    if (result.outcome === "rejected") {
+    if (result.outcome === "rejected" && !recorded) {
       options.record({ event: "rejected", id: item?.id, file: name, reason: result.error });
     }
   }
@@ -238,6 +243,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           result: { ...result, when: result.when.toISOString() },
         }, true);
         return await finish(path, result, item);
+      }
+      if (outcome.refused === "expired") return await sendBackExpired(path, item, outcome.reason);
+      if (outcome.refused === "unapproved") {
+        // Not performed, so no attempt was made; the gate has recorded why.
+        const result: FinalResult = { outcome: "rejected", when: now(), attempts: 0 };
+        return await finish(path, { ...result, error: outcome.reason }, item, { recorded: true });
       }
       if (outcome.interrupted && !outcome.retryable) {
         return await sendBack(path, item, record, outcome.reason);
@@ -346,6 +357,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       } was interrupted and may have been sent; back in Pending_Approval/ for you to check`,
     );
     activity(`${item.action} ${basename(target)}: interrupted, may have been sent — check it`);
+  }
+
+  /** The approval gate found the item expired: it goes back to the human, marked. */
+  async function sendBackExpired(path: string, item: ApprovedItem, why: string) {
+    const frontMatter = {
+      ...item.frontMatter,
+      status: "expired",
+      expired: true,
+      expired_at: now().toISOString(),
+    };
+    const notice = `Not performed: ${why}.`;
+    const body = replaceSection(item.body, "expired", notice, "## Expired");
+    await writeFileAtomic(path, renderNote(frontMatter, body));
+    const target = await moveInto(path, layout.folder("Pending_Approval"));
+    await removeInflight(path);
+    known.delete(path);
+    log("warning", `${basename(target)} has expired; back in Pending_Approval/ (${why})`);
+    activity(`${item.action} ${basename(target)}: expired, back in Pending_Approval/`);
   }
 
   /** Takes a claimed item as far as it goes; one held up by a storage problem waits for a retry. */

@@ -6,13 +6,19 @@ import {
   runActionSandboxed,
 } from "../actions/mod.ts";
 import type { AuditEntry, AuditLog } from "../audit/mod.ts";
+import { redactValue, SecretError, type SecretStore } from "../secrets/mod.ts";
 import { storageProblemOf } from "../vault/mod.ts";
 import type { ExecutionOutcome } from "./outcome.ts";
 
 /** What one attempt needs from the orchestrator. */
 export interface ExecuteOptions {
   /** What actions need from aiemp.yaml (named webhooks, User-Agent). */
-  settings: ActionSettings;
+  settings: Omit<ActionSettings, "secret">;
+  /**
+   * Where the secrets an action names are read (`.aiemp/secrets/`, then the environment).
+   * @default none: an item that needs a secret fails, saying so
+   */
+  secrets?: SecretStore;
   /** Where `started`, `done`, `failed`, `dry_run` and `invalid` are recorded. */
   audit: AuditLog;
   /** Record what would be sent instead of sending it. */
@@ -26,14 +32,29 @@ export interface ExecuteOptions {
 }
 
 /**
- * Performs one attempt of an approved item, in the main thread: prepares the request, records
- * `started` in the audit log (on disk before anything is sent), runs it in a sandboxed Worker,
- * and records `done` or `failed`. In dry-run mode it records what would be sent and contacts nothing.
+ * Performs one attempt of an approved item, in the main thread: prepares the request (reading the
+ * secrets it names), records `started` in the audit log (on disk before anything is sent), runs
+ * it in a sandboxed Worker, and records `done` or `failed`. In dry-run mode it records what would
+ * be sent and contacts nothing. Every audit entry and the outcome pass through redaction, so no
+ * secret value read here (nor anything shaped like a token) is recorded or reported.
  */
 export async function executeApproved(
   item: ApprovedItem,
   attempt: number,
   options: ExecuteOptions,
+): Promise<ExecutionOutcome> {
+  const audit: AuditLog = { append: (entry) => options.audit.append(redactValue(entry)) };
+  const settings: ActionSettings = {
+    ...options.settings,
+    secret: (name) => readSecret(options.secrets, name),
+  };
+  return redactValue(await performAttempt(item, attempt, { ...options, audit, settings }));
+}
+
+async function performAttempt(
+  item: ApprovedItem,
+  attempt: number,
+  options: Omit<ExecuteOptions, "settings"> & { settings: ActionSettings },
 ): Promise<ExecutionOutcome> {
   const type = findActionType(item.action);
   if (!type) return { ok: false, retryable: false, reason: `unknown action '${item.action}'` };
@@ -66,6 +87,19 @@ export async function executeApproved(
       : { event: "failed", ...base, retryable: result.retryable, reason: result.reason },
   ).catch((error) => options.onAuditError?.(error));
   return result;
+}
+
+/** The secret `name`, or an {@linkcode ActionInputError} whose message says how to fix it. */
+function readSecret(store: SecretStore | undefined, name: string): string {
+  if (!store) {
+    throw new ActionInputError(`the secret '${name}' cannot be read: no secret store is set up`);
+  }
+  try {
+    return store.read(name);
+  } catch (error) {
+    if (error instanceof SecretError) throw new ActionInputError(error.message);
+    throw error;
+  }
 }
 
 /** Appends `entry`; when that fails, the outcome of an attempt that must not begin. */

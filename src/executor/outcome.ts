@@ -14,6 +14,11 @@ export type ExecutionOutcome = ActionResult & {
    * `started` entry, e.g. on a full disk): nothing was contacted, and the attempt does not count.
    */
   notStarted?: StorageProblem;
+  /**
+   * Set when the approval gate did not let it run: `unapproved` (never pending, or not what was
+   * pending) goes to Rejected/; `expired` goes back to Pending_Approval/ marked expired.
+   */
+  refused?: "unapproved" | "expired";
 };
 
 /** The final word on an item: where it goes and what its result section says. */

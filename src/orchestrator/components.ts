@@ -1,7 +1,10 @@
 import { isAbsolute, join } from "node:path";
 import type { Config, ExternalWatcherConfig, RestartSettings } from "../config/mod.ts";
 import type { RestartKind, RestartPolicy, SubprocessComponent } from "../supervisor/mod.ts";
+import { EXECUTOR_WORKER, type ExecutorWorkerInit } from "../executor/mod.ts";
+import { vaultComponentPermissions } from "../sandbox/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
+import { INBOX_WORKER, type InboxWorkerInit } from "../watchers/mod.ts";
 
 /** A component the orchestrator will supervise. */
 export type PlannedComponent =
@@ -87,5 +90,49 @@ export function subprocessOf(
       : watcher.heartbeat_timeout_s * 1000,
     graceMs: watcher.grace_s * 1000,
     log,
+  };
+}
+
+/** A built-in component's Worker: its module, its permissions, and what it is started with. */
+export interface WorkerPlan {
+  /** The Worker's entry module. */
+  module: URL;
+  /** Its permissions, from the one table in src/sandbox/. */
+  permissions: Deno.PermissionOptionsObject;
+  /** What it is started with. */
+  init: InboxWorkerInit | ExecutorWorkerInit;
+}
+
+/** How a built-in component runs as a Worker: the one place its module and permissions meet. */
+export function workerOf(
+  id: "inbox" | "executor",
+  layout: VaultLayout,
+  config: Config,
+  once: boolean,
+): WorkerPlan {
+  const permissions = vaultComponentPermissions(id, layout);
+  if (id === "inbox") {
+    return {
+      module: INBOX_WORKER,
+      permissions,
+      init: {
+        vault: layout.root,
+        settleMs: config.inbox.settle_ms,
+        maxFileMb: config.inbox.max_file_mb,
+        previewChars: config.inbox.preview_chars,
+        once,
+      },
+    };
+  }
+  return {
+    module: EXECUTOR_WORKER,
+    permissions,
+    init: {
+      vault: layout.root,
+      maxRetries: config.approvals.max_retries,
+      retryDelayMs: config.approvals.retry_delay_s * 1000,
+      settleMs: config.approvals.settle_ms,
+      once,
+    },
   };
 }

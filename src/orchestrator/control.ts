@@ -1,8 +1,8 @@
-import { hostname } from "node:os";
 import { type Environment, loadConfig } from "../config/mod.ts";
 import { ScheduleError, type TaskResult } from "../scheduler/mod.ts";
 import { restartsToday } from "../supervisor/mod.ts";
-import { acquireVaultLock, runningOwner, type VaultLayout } from "../vault/mod.ts";
+import { runningOwner, type VaultLayout } from "../vault/mod.ts";
+import { whileNotRunning } from "./offline.ts";
 import { countItems, StatusBoard } from "./board.ts";
 import { submitRequest } from "./requests.ts";
 import { createVaultScheduler } from "./run_task.ts";
@@ -149,12 +149,7 @@ export async function triggerTask(
     layout.config,
   );
   const clock = options.now ?? (() => new Date());
-  const lock = await acquireVaultLock(layout.lock, layout.root, {
-    pid: Deno.pid,
-    started: clock().toISOString(),
-    hostname: hostname(),
-  });
-  try {
+  return await whileNotRunning(layout, async () => {
     const board = new StatusBoard(layout, config, await readState(layout.state), clock);
     const scheduler = createVaultScheduler({
       layout,
@@ -167,9 +162,7 @@ export async function triggerTask(
       { ok: false, summary: `no schedule named '${name}'` };
     await board.flush();
     return result;
-  } finally {
-    lock.release();
-  }
+  }, clock);
 }
 
 /**
@@ -186,12 +179,7 @@ export async function restartComponent(layout: VaultLayout, name: string): Promi
     if (!answer.ok) throw new Error(answer.summary);
     return answer.summary;
   }
-  const lock = await acquireVaultLock(layout.lock, layout.root, {
-    pid: Deno.pid,
-    started: new Date().toISOString(),
-    hostname: hostname(),
-  });
-  try {
+  return await whileNotRunning(layout, async () => {
     const state = await readState(layout.state);
     const component = state.components.find((c) => c.id === name);
     if (!component || component.state !== "paused") {
@@ -204,7 +192,5 @@ export async function restartComponent(layout: VaultLayout, name: string): Promi
     delete state.alerts[`component:${name}`];
     await writeState(layout.state, state);
     return `${name} is no longer paused; it starts with the next 'aiemp start'`;
-  } finally {
-    lock.release();
-  }
+  });
 }

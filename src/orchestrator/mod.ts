@@ -19,7 +19,7 @@ export {
   triggerTask,
 } from "./control.ts";
 export { COUNTED_FOLDERS, countItems } from "./board.ts";
-export { redactSecrets } from "./logging.ts";
+export { decideRequest, type Decision } from "./decisions.ts";
 export { loadVaultRegistry, loadVaultSchedules, setScheduleEnabled } from "./schedules.ts";
 export { lastRunsOf, type OrchestratorState, readState } from "./state.ts";
 export { VERSION } from "./version.ts";

@@ -1,11 +1,12 @@
 import { aborted } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
-import type { ActionSettings, ApprovedItem } from "../actions/mod.ts";
-import { type AuditEntry, createAuditLog } from "../audit/mod.ts";
+import type { ApprovedItem } from "../actions/mod.ts";
+import { type ApprovalRegistry, createApprovalRegistry } from "../approvals/mod.ts";
+import { actingAs, type AuditEntry, createAuditLog } from "../audit/mod.ts";
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
-import { executeApproved, EXECUTOR_WORKER, type ExecutorWorkerInit } from "../executor/mod.ts";
-import { vaultComponentPermissions } from "../sandbox/mod.ts";
+import { executeApproved, type ExecutionOutcome } from "../executor/mod.ts";
+import { createSecretStore, redactSecrets, redactValue } from "../secrets/mod.ts";
 import type { ScheduledTask, Scheduler, TaskResult } from "../scheduler/mod.ts";
 import {
   type ChildSpec,
@@ -26,7 +27,7 @@ import {
   type VaultLayout,
   vaultLayout,
 } from "../vault/mod.ts";
-import { INBOX_WORKER, type InboxWorkerInit } from "../watchers/mod.ts";
+import { type ApprovalGate, createApprovalGate } from "./approval_gate.ts";
 import { countItems, StatusBoard } from "./board.ts";
 import {
   type PlannedComponent,
@@ -34,10 +35,11 @@ import {
   restartKindOf,
   restartPolicyOf,
   subprocessOf,
+  workerOf,
 } from "./components.ts";
 import { setupLogging } from "./logging.ts";
 import { onStopSignals, watchStopFile } from "./stop_requests.ts";
-import { serveRequests } from "./requests.ts";
+import { type OrchestratorRequest, serveRequests } from "./requests.ts";
 import { createVaultScheduler } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
 import { readState } from "./state.ts";
@@ -176,7 +178,7 @@ export async function startOrchestrator(
       started: now().toISOString(),
       dry_run: config.dry_run,
     });
-    run = new Orchestrator(layout, config, board, logging, schedules, now);
+    run = new Orchestrator(layout, config, board, logging, schedules, now, options.env);
     say("=".repeat(60));
     say(`aiemp ${VERSION} — AI Employee orchestrator`);
     say("=".repeat(60));
@@ -219,6 +221,8 @@ class Orchestrator {
   /** Aborted when an action still running must be cut off (the end of the shutdown window). */
   readonly #cutOff = new AbortController();
   readonly #audit;
+  readonly #approvals: ApprovalRegistry;
+  readonly #gate: ApprovalGate;
   readonly #summaries: SweepSummary["components"] = {};
   #stopReason = "";
   #scheduler: Scheduler | undefined;
@@ -230,8 +234,21 @@ class Orchestrator {
     readonly logging: Awaited<ReturnType<typeof setupLogging>>,
     readonly schedules: ScheduledTask[],
     readonly now: () => Date,
+    readonly env: Environment,
   ) {
-    this.#audit = createAuditLog(layout.audit, now);
+    // Every entry is redacted on its way in: a remote's error text may quote a secret.
+    this.#audit = createAuditLog(layout.audit, { now, filter: redactValue });
+    this.#approvals = createApprovalRegistry({
+      layout,
+      defaultExpiryHours: config.approvals.default_expiry_hours,
+      keywords: config.approval_keywords,
+      record: (entry) =>
+        this.#audit.append(entry).catch((error) => this.#auditFailed(error, entry)),
+      alert: (key, text) => board.setAlert(key, text),
+      log: (level, message) => this.#log[level === "warning" ? "warn" : level](message),
+      now,
+    });
+    this.#gate = createApprovalGate(layout, this.#approvals, config.approvals.max_retries);
   }
 
   get #log() {
@@ -305,6 +322,7 @@ class Orchestrator {
     await this.board.flush().catch(() => {}); // logged; the components say what is held up
 
     if (once) {
+      if (wanted.has("executor")) await this.#approvals.scan();
       await supervisor.run(this.#shutdown.signal);
       const results = await this.#runDueSchedules();
       this.board.state.online = false;
@@ -324,6 +342,7 @@ class Orchestrator {
     announce();
     const background = [
       this.#scheduleLoop(),
+      ...(wanted.has("executor") ? [this.#approvals.run(this.#shutdown.signal)] : []),
       watchStopFile(
         this.layout.root,
         this.layout.stopFile,
@@ -332,10 +351,7 @@ class Orchestrator {
       ),
       serveRequests(
         this.layout.requests,
-        (request) =>
-          request.kind === "restart"
-            ? Promise.resolve(this.#restart(supervisor, request.name))
-            : this.#answer(request),
+        (request) => this.#answer(request, supervisor),
         this.#shutdown.signal,
       ),
     ].map((task) =>
@@ -392,29 +408,13 @@ class Orchestrator {
       };
     }
     const logger = this.logging.component(id);
-    const init = id === "inbox"
-      ? {
-        vault: this.layout.root,
-        settleMs: this.config.inbox.settle_ms,
-        maxFileMb: this.config.inbox.max_file_mb,
-        previewChars: this.config.inbox.preview_chars,
-        once,
-      } satisfies InboxWorkerInit
-      : {
-        vault: this.layout.root,
-        maxRetries: this.config.approvals.max_retries,
-        retryDelayMs: this.config.approvals.retry_delay_s * 1000,
-        settleMs: this.config.approvals.settle_ms,
-        once,
-      } satisfies ExecutorWorkerInit;
+    const worker = workerOf(component.id, this.layout, this.config, once);
     return {
       ...base,
       start: (run) => {
         if (once) run.ready();
         return runWorkerComponent({
-          module: id === "inbox" ? INBOX_WORKER : EXECUTOR_WORKER,
-          permissions: vaultComponentPermissions(this.layout.root),
-          init,
+          ...worker,
           shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
           setProbe: run.setProbe,
           onMessage: (message, reply) =>
@@ -454,9 +454,10 @@ class Orchestrator {
         this.#summaries[id] = (message.summary as Record<string, unknown>) ?? {};
         return;
       case "audit":
-        this.#audit.append(message.entry as AuditEntry).catch((error) =>
-          this.#auditFailed(error, message.entry as AuditEntry)
-        );
+        this.#audit.append({
+          who: id === "inbox" ? "watcher" : "executor",
+          ...message.entry as AuditEntry,
+        }).catch((error) => this.#auditFailed(error, message.entry as AuditEntry));
         return;
       case "execute":
         this.#execute(message.item as ApprovedItem, message.attempt as number).then((outcome) =>
@@ -466,22 +467,38 @@ class Orchestrator {
     }
   }
 
-  async #execute(item: ApprovedItem, attempt: number) {
-    const settings: ActionSettings = {
-      webhooks: this.config.webhooks,
-      userAgent: `aiemp/${VERSION}`,
-    };
+  async #execute(approved: ApprovedItem, attempt: number): Promise<ExecutionOutcome> {
+    const admitted = await this.#gate.admit(approved);
+    if ("outcome" in admitted) return admitted.outcome;
+    const item = admitted.item;
+    const outcome = await this.#performAdmitted(item, attempt);
+    await this.#gate.settle(item, attempt, outcome).catch((error) =>
+      this.#log.error(`${item.fileName}: cannot update .aiemp/approvals.json: ${error}`)
+    );
+    return outcome;
+  }
+
+  async #performAdmitted(item: ApprovedItem, attempt: number): Promise<ExecutionOutcome> {
+    const settings = { webhooks: this.config.webhooks, userAgent: `aiemp/${VERSION}` };
     try {
+      // Secrets are read per item, so a fixed file or a new one counts at the next approval.
+      const secrets = createSecretStore({
+        dir: this.layout.secrets,
+        env: this.env.secrets,
+      });
       return await executeApproved(item, attempt, {
         settings,
-        audit: this.#audit,
+        secrets,
+        audit: actingAs(this.#audit, "executor"),
         dryRun: this.config.dry_run,
         timeoutMs: this.config.approvals.action_timeout_s * 1000,
         signal: this.#cutOff.signal,
         onAuditError: (error) => this.#auditFailed(error, { event: "result", id: item.id }),
       });
     } catch (error) {
-      const reason = `cannot execute: ${error instanceof Error ? error.message : error}`;
+      const reason = redactSecrets(
+        `cannot execute: ${error instanceof Error ? error.message : error}`,
+      );
       this.#log.error(`${item.fileName}: ${reason}`);
       return { ok: false as const, retryable: false, reason };
     }
@@ -520,11 +537,18 @@ class Orchestrator {
     await this.#schedulerOf().run(this.#shutdown.signal);
   }
 
-  async #answer(request: { kind: string; name: string; dryRun: boolean }): Promise<unknown> {
-    const result = request.kind === "trigger"
-      ? await this.#schedulerOf().trigger(request.name, { dryRun: request.dryRun })
-      : undefined;
-    return result ?? { ok: false, summary: `no schedule named '${request.name}'` };
+  async #answer(request: OrchestratorRequest, supervisor: Supervisor): Promise<unknown> {
+    switch (request.kind) {
+      case "restart":
+        return this.#restart(supervisor, request.name);
+      case "approve":
+        return await this.#approvals.approve(request.id, request.by);
+      case "reject":
+        return await this.#approvals.reject(request.id, request.by, request.reason);
+      case "trigger":
+        return await this.#schedulerOf().trigger(request.name, { dryRun: request.dryRun }) ??
+          { ok: false, summary: `no schedule named '${request.name}'` };
+    }
   }
 
   /** Asks the orchestrator to shut down gracefully, giving the reason it logs. */

@@ -17,6 +17,16 @@ export type OrchestratorRequest =
     kind: "restart";
     /** The component's name. */
     name: string;
+  }
+  | {
+    /** Approve a pending request (`aiemp approve`) or reject it (`aiemp reject`). */
+    kind: "approve" | "reject";
+    /** The request's id or file name. */
+    id: string;
+    /** Who decided (the user running the command). */
+    by: string;
+    /** For a rejection: why. */
+    reason?: string;
   };
 
 const REQUEST = ".request.json";

@@ -38,6 +38,8 @@ export interface VaultLayout {
   state: string;
   /** `.aiemp/audit.jsonl`, the append-only audit trail. */
   audit: string;
+  /** `.aiemp/approvals.json`, every request seen pending (its provenance). */
+  approvals: string;
   /** `.aiemp/inflight/`, approved items being executed. */
   inflight: string;
   /** `.aiemp/requests/`, where the CLI asks the running orchestrator (e.g. `aiemp trigger`). */
@@ -72,6 +74,7 @@ export function vaultLayout(root: string): VaultLayout {
     lock: join(internal, "lock"),
     state: join(internal, "state.json"),
     audit: join(internal, "audit.jsonl"),
+    approvals: join(internal, "approvals.json"),
     inflight: join(internal, "inflight"),
     requests: join(internal, "requests"),
     inboxClaims: join(internal, "inbox-claims"),

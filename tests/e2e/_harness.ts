@@ -249,11 +249,24 @@ export function webhookServer(
   };
 }
 
-/** Writes an approval request into Pending_Approval/, then approves it by moving it to Approved/. */
+/**
+ * Writes an approval request into Pending_Approval/, waits until the running aiemp has recorded it
+ * as pending, then approves it the way the owner does: by moving it to Approved/.
+ */
 export async function approve(vault: TestVault, name: string, text: string): Promise<void> {
   const pending = vault.file("Pending_Approval", name);
   await Deno.writeTextFile(pending, text);
+  await waitUntilPending(vault, name);
   await Deno.rename(pending, vault.file("Approved", name));
+}
+
+/** Waits until aiemp has recorded `name` in Pending_Approval/ (in `.aiemp/approvals.json`). */
+export async function waitUntilPending(vault: TestVault, name: string): Promise<void> {
+  await waitFor(async () => {
+    const text = await Deno.readTextFile(vault.file(".aiemp", "approvals.json")).catch(() => "");
+    const record = text ? JSON.parse(text).requests?.[name] : undefined;
+    return record?.state === "pending";
+  }, `aiemp to record ${name} as pending`);
 }
 
 /** An approval request for a webhook to `url`, with extra front matter lines. */

@@ -54,7 +54,12 @@ Deno.test("an approved webhook is sent exactly once, with its body and Idempoten
     const audit = (await readAuditLog(vault.file(".aiemp", "audit.jsonl"))).filter((e) =>
       e.id === "WEBHOOK_build_1"
     );
-    assert.deepEqual(audit.map((e) => e.event), ["started", "done"]);
+    assert.deepEqual(audit.map((e) => [e.event, e.who]), [
+      ["pending", "unknown"],
+      ["approved", "human"],
+      ["started", "executor"],
+      ["done", "executor"],
+    ]);
     assert.equal(await run.stop(), 0);
     // A restart does not send it again.
     const again = await startAiemp(vault.path);

@@ -135,3 +135,35 @@ Deno.test({
     assert.ok(message.includes("letters, digits"), message);
   },
 });
+
+Deno.test("loadConfig() accepts a named webhook whose URL and token are secrets", () => {
+  const config = loadConfig(
+    "webhooks:\n  chat:\n    url_secret: chat_url\n    token_secret: chat_token\n",
+    {},
+  );
+  assert.deepEqual(config.webhooks.chat, { url_secret: "chat_url", token_secret: "chat_token" });
+});
+
+Deno.test("loadConfig() wants exactly one of url and url_secret in a named webhook", () => {
+  for (
+    const text of [
+      "webhooks:\n  chat:\n    url: https://chat.example/x\n    url_secret: chat_url\n",
+      "webhooks:\n  chat:\n    token_secret: chat_token\n",
+    ]
+  ) {
+    const message = configErrorOf(text);
+    assert.ok(message.includes("webhooks.chat") && message.includes("exactly one"), message);
+  }
+});
+
+Deno.test("loadConfig() refuses a secret name that could reach outside .aiemp/secrets/", () => {
+  for (const name of ["../aiemp.yaml", ".hidden", "sub/token"]) {
+    const message = configErrorOf(`webhooks:\n  chat:\n    url_secret: "${name}"\n`);
+    assert.ok(message.includes("webhooks.chat.url_secret"), message);
+  }
+});
+
+Deno.test("loadConfig() names a misspelt key of a named webhook", () => {
+  const message = configErrorOf("webhooks:\n  chat:\n    token_secrt: t\n    url_secret: u\n");
+  assert.ok(message.includes("webhooks.chat.token_secrt"), message);
+});
