@@ -3,12 +3,14 @@ import { ACTION_TYPES, actionOf, type ApprovedItem, findActionType } from "../ac
 import type { AuditEntry } from "../audit/mod.ts";
 import {
   exists,
+  fileRefusal,
   heldUpWork,
   isTemporaryName,
   listNames,
   moveInto,
   NoteError,
   parseNote,
+  readVaultFile,
   removeInterruptedWrites,
   renderNote,
   replaceSection,
@@ -135,11 +137,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     item?: ApprovedItem,
     { recorded = false } = {},
   ) {
-    // Only notes get their result written into them; any other file is moved untouched and its
-    // result goes in a note beside it.
-    const isNote = extname(path).toLowerCase() === ".md";
+    // Only notes get their result written into them; any other file (a link, a folder, bytes that
+    // are not UTF-8 text) is moved untouched and its result goes in a note beside it.
+    const text = await noteTextOf(path);
+    const isNote = text !== undefined;
     if (isNote) {
-      const text = await Deno.readTextFile(path);
       let updated: string;
       try {
         const note = noteWithResult(parseNote(text), result);
@@ -156,7 +158,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         frontMatter: { file: basename(target) },
         body: `# ${basename(target)}\n`,
       }, result);
-      await writeFileAtomic(`${target}.result.md`, renderNote(why.frontMatter, why.body));
+      await writeFileAtomic(
+        await freePath(`${target}.result.md`),
+        renderNote(why.frontMatter, why.body),
+      );
     }
     await removeInflight(path);
     known.delete(path);
@@ -179,13 +184,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   /** Reads a claimed file into an item, or rejects it with the reason. */
   async function readItem(path: string): Promise<ApprovedItem | undefined> {
     const fileName = basename(path);
+    // A link is never read through, a hard link may be a file outside the vault: refused unread.
+    const refused = fileRefusal(await Deno.lstat(path));
+    if (refused) {
+      await reject(path, `not performed: ${refused.reason}; ${refused.fix}`);
+      return undefined;
+    }
     if (extname(fileName).toLowerCase() !== ".md") {
       await reject(path, "not an approval request: approval requests are Markdown (.md) notes");
       return undefined;
     }
+    const text = await noteTextOf(path);
+    if (text === undefined) {
+      await reject(path, "not an approval request: it is not UTF-8 text; save it as UTF-8");
+      return undefined;
+    }
     let note;
     try {
-      note = parseNote(await Deno.readTextFile(path));
+      note = parseNote(text);
     } catch (error) {
       const why = error instanceof NoteError ? error.message : `cannot read it: ${error}`;
       await reject(path, `malformed front matter: ${why}; fix it and approve again`);
@@ -426,7 +442,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       for await (const entry of Deno.readDir(layout.inflight)) {
         // Claimed items keep their visible names; a hidden file was never claimed.
-        if (!entry.isFile || entry.name.startsWith(".") || isInflightRecord(entry.name)) continue;
+        if (entry.name.startsWith(".") || isInflightRecord(entry.name)) continue;
         await work(join(layout.inflight, entry.name));
       }
     },
@@ -494,6 +510,33 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
   };
   return dispatcher;
+}
+
+/**
+ * The text of a note aiemp may read and rewrite: a `.md` regular file with one name, in UTF-8;
+ * undefined for anything else (which is then filed untouched).
+ */
+async function noteTextOf(path: string): Promise<string | undefined> {
+  if (extname(path).toLowerCase() !== ".md" || fileRefusal(await Deno.lstat(path))) {
+    return undefined;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(
+      await readVaultFile(path, { what: "approved item" }),
+    );
+  } catch (error) {
+    if (error instanceof TypeError) return undefined; // not UTF-8
+    throw error;
+  }
+}
+
+/** `path`, or `path` with `-2`, `-3`… before its extension when that name is taken. */
+async function freePath(path: string): Promise<string> {
+  const ext = extname(path);
+  for (let n = 1;; n++) {
+    const candidate = n === 1 ? path : `${path.slice(0, path.length - ext.length)}-${n}${ext}`;
+    if (!(await exists(candidate))) return candidate;
+  }
 }
 
 /** An attempt that could not begin because the vault could not be written. */

@@ -5,10 +5,24 @@ const INTERRUPTED_WRITE = /^\.(.+)\.[0-9a-f]{8}\.tmp$/;
 
 /**
  * The temporary file an atomic write of `path` goes through: hidden, in the same folder (so the
- * rename is atomic), named `.<name>.<8 hex digits>.tmp`.
+ * rename is atomic), named `.<name>.<8 hex digits>.tmp` — the name cut short when the whole would
+ * pass the 255-byte limit of file names.
  */
 export function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const id = crypto.randomUUID().slice(0, 8);
+  return join(dirname(path), `.${withinBytes(basename(path), 255 - 14)}.${id}.tmp`);
+}
+
+/** The longest start of `text` (whole characters) that is at most `limit` bytes in UTF-8. */
+function withinBytes(text: string, limit: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(text).length <= limit) return text;
+  let out = "";
+  for (const char of text) {
+    if (encoder.encode(out + char).length > limit) break;
+    out += char;
+  }
+  return out;
 }
 
 /**

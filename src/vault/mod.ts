@@ -31,3 +31,16 @@ export {
 } from "./watch.ts";
 export { readSection, replaceSection } from "./sections.ts";
 export { type HeldUpWork, heldUpWork, type StorageProblem, storageProblemOf } from "./storage.ts";
+export {
+  checkVaultFile,
+  fileRefusal,
+  type OpenOptions,
+  openVaultFile,
+  type PathOptions,
+  type PathRefusal,
+  pathSegmentOf,
+  readVaultFile,
+  resolveInVault,
+  VaultPathError,
+  vaultPathOf,
+} from "./paths.ts";

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import fc from "fast-check";
+import { initVault, listNames, parseNote, vaultLayout } from "../../src/vault/mod.ts";
 import {
+  createInboxWatcher,
   type DroppedFile,
   droppedFileNote,
   fileTaskId,
@@ -384,14 +386,20 @@ Deno.test({
   },
 });
 
-Deno.test("inspectDroppedFile() follows a link to a file inside the vault", async () => {
+// Changed by the path-safety work: a link to a file inside the vault used to be read through.
+// It could lead into .aiemp/secrets/, whose content the note's preview would then show the agent.
+Deno.test("inspectDroppedFile() never reads through a link, even to a file inside the vault", async () => {
   await withVault(async (vault) => {
-    await Deno.writeTextFile(join(vault, "real.md"), "inside");
+    await Deno.mkdir(join(vault, ".aiemp", "secrets"), { recursive: true });
+    await Deno.writeTextFile(join(vault, ".aiemp", "secrets", "token"), "SECRET TOKEN");
     const link = join(vault, "Inbox", "link.md");
-    await Deno.symlink("../real.md", link);
+    await Deno.symlink("../.aiemp/secrets/token", link);
     const file = await inspectDroppedFile(link, limits(vault));
-    assert.equal(file.kind, "text");
-    assert.equal(file.preview, "inside");
+    assert.equal(file.kind, "special");
+    assert.equal(file.refusal?.kind, "link");
+    assert.equal(file.preview, undefined);
+    assert.equal(file.sha256, undefined);
+    assert.match(file.refusal.long, /never reads through links.*Copy the file itself/);
   });
 });
 
@@ -474,4 +482,110 @@ Deno.test("inspectDroppedFile() calls a file with a NUL byte after the sniffed p
     await Deno.writeTextFile(path, `${"line\n".repeat(2000)}\u0000`);
     assert.equal((await inspectDroppedFile(path, limits(vault))).kind, "text");
   });
+});
+
+Deno.test("inspectDroppedFile() never reads a hard link, and says how many names it has", async () => {
+  await withVault(async (vault, outside) => {
+    const secret = join(outside, "secret.txt");
+    await Deno.writeTextFile(secret, "TOP SECRET");
+    const link = join(vault, "Inbox", "innocent.txt");
+    await Deno.link(secret, link);
+    const file = await inspectDroppedFile(link, limits(vault));
+    assert.equal(file.kind, "special");
+    assert.equal(file.refusal?.kind, "hard_link");
+    assert.equal(file.preview, undefined);
+    assert.equal(file.sha256, undefined);
+    assert.match(file.refusal.short, /hard link \(2 names\)/);
+    assert.match(file.refusal.long, /outside the vault.*copy it in instead/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The inbox watcher and files it will not read
+
+/** A vault, its inbox watcher, and a helper that gives the one note written for a drop. */
+async function withInbox(
+  fn: (
+    inbox: ReturnType<typeof createInboxWatcher>,
+    layout: ReturnType<typeof vaultLayout>,
+    outside: string,
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "aiemp_watchers_test_" });
+  try {
+    const layout = vaultLayout(join(dir, "vault"));
+    await initVault(layout.root);
+    await Deno.mkdir(join(dir, "outside"));
+    const inbox = createInboxWatcher({ layout, settleMs: 0, maxFileMb: 1, previewChars: 200 });
+    await fn(inbox, layout, join(dir, "outside"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function notesIn(layout: ReturnType<typeof vaultLayout>) {
+  const folder = layout.folder("Needs_Action");
+  const names = (await listNames(folder)).filter((name) => name.endsWith(".md"));
+  return await Promise.all(
+    names.map(async (name) => parseNote(await Deno.readTextFile(join(folder, name)))),
+  );
+}
+
+Deno.test("the inbox watcher keeps a dropped hard link without reading it, with a note saying why", async () => {
+  await withInbox(async (inbox, layout, outside) => {
+    const secret = join(outside, "secret.txt");
+    await Deno.writeTextFile(secret, "TOP SECRET");
+    await Deno.link(secret, join(layout.folder("Inbox"), "report.txt"));
+    assert.equal(await inbox.sweep(), 1);
+    const [note] = await notesIn(layout);
+    assert.equal(note.frontMatter.content, "hard_link");
+    assert.match(String(note.frontMatter.problem), /hard link \(2 names\)/);
+    assert.match(note.body, /## Problem\n\nIt is a hard link .*copy it in instead.*kept at/);
+    assert.doesNotMatch(note.body, /TOP SECRET/);
+    const kept = join(layout.root, String(note.frontMatter.attachment));
+    assert.equal(await Deno.readTextFile(kept), "TOP SECRET", "the original is kept, findable");
+    assert.equal(await Deno.readTextFile(secret), "TOP SECRET", "the other name is untouched");
+  });
+});
+
+Deno.test("the inbox watcher keeps a dropped link into the vault's secrets without reading through it", async () => {
+  await withInbox(async (inbox, layout) => {
+    await Deno.mkdir(layout.secrets, { recursive: true });
+    await Deno.writeTextFile(join(layout.secrets, "token"), "SECRET TOKEN");
+    await Deno.symlink(join(layout.secrets, "token"), join(layout.folder("Inbox"), "a.txt"));
+    assert.equal(await inbox.sweep(), 1);
+    const [note] = await notesIn(layout);
+    assert.equal(note.frontMatter.content, "link");
+    assert.match(String(note.frontMatter.problem), /symbolic link/);
+    assert.match(note.body, /## Problem\n\nThis is a symbolic link to .*kept at/);
+    assert.doesNotMatch(note.body, /SECRET TOKEN/);
+    const kept = join(layout.root, String(note.frontMatter.attachment));
+    assert.ok((await Deno.lstat(kept)).isSymlink, "the link itself is kept");
+  });
+});
+
+// Found while writing tests/unit/fuzz_test.ts: a file whose name is not valid UTF-8 is listed
+// with U+FFFD in it, cannot be looked at under that name, and was skipped without a word: it sat
+// in Inbox/ for ever with no note.
+Deno.test({
+  name: "the inbox watcher writes one note for a file whose name is not UTF-8, and keeps the file",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await withInbox(async (inbox, layout) => {
+      const made = await new Deno.Command("sh", {
+        args: ["-c", "printf 'data' > \"$(printf 'bad\\377name.txt')\""],
+        cwd: layout.folder("Inbox"),
+      }).output();
+      assert.ok(made.success, new TextDecoder().decode(made.stderr));
+      assert.equal(await inbox.sweep(), 1);
+      assert.equal(await inbox.sweep(), 0, "no second note");
+      const [note] = await notesIn(layout);
+      assert.equal(note.frontMatter.content, "bad_name");
+      assert.match(String(note.frontMatter.original_name), /^bad\uFFFDname\.txt$/);
+      assert.match(note.body, /not valid UTF-8.*Rename it/);
+      assert.deepEqual(await listNames(layout.folder("Inbox")), ["bad\uFFFDname.txt"]);
+      const again = createInboxWatcher({ layout, settleMs: 0, maxFileMb: 1, previewChars: 200 });
+      assert.equal(await again.sweep(), 0, "no second note after a restart either");
+    });
+  },
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { onAbort } from "../../abort/mod.ts";
 import {
@@ -6,15 +7,17 @@ import {
   isTemporaryName,
   listNames,
   moveInto,
+  type Note,
   parseNote,
   renderNote,
+  replaceSection,
   settleExistingFiles,
   storageProblemOf,
   type VaultLayout,
   watchSettledFiles,
   writeFileAtomic,
 } from "../../vault/mod.ts";
-import { inspectDroppedFile } from "./inspect.ts";
+import { type DroppedFile, inspectDroppedFile } from "./inspect.ts";
 import { fileTaskId, safeFileName, taskIdOfAttachment } from "./names.ts";
 import { droppedFileNote, updateDroppedFileNote } from "./task_note.ts";
 
@@ -71,6 +74,8 @@ export interface InboxWatcher {
  * 2. the note is written atomically to `Needs_Action/<id>.md`,
  * 3. the original moves to `Needs_Action/attachments/<id>__<safe name>`.
  *
+ * A link or a hard link is kept the same way but never read (its note says why), and a file whose
+ * name is not UTF-8, which cannot even be moved, stays in Inbox/ with a note saying how to fix it.
  * A crash between the steps leaves the claim, which {@linkcode InboxWatcher.recover} finishes.
  * When the vault cannot be written (a full disk, a read-only folder), the drop waits — in Inbox/
  * or in its claim — under an alert naming the fix, and is tried again every `retryMs`.
@@ -118,14 +123,18 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     const claimed = join(claimDir, originalName);
     if (!(await exists(notePath))) {
       const file = await inspectDroppedFile(claimed, limits);
-      const note = droppedFileNote({
-        id,
-        originalName,
-        attachment,
-        received,
+      const note = withRefusal(
+        droppedFileNote({
+          id,
+          originalName,
+          attachment,
+          received,
+          file,
+          maxFileMb: options.maxFileMb,
+        }),
         file,
-        maxFileMb: options.maxFileMb,
-      });
+        attachment,
+      );
       await writeFileAtomic(notePath, renderNote(note.frontMatter, note.body));
       notesWritten++;
       const problem = note.frontMatter.problem ? ` (${note.frontMatter.problem})` : "";
@@ -169,6 +178,73 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         );
       }
       return false;
+    }
+  }
+
+  /** Names in Inbox/ that cannot be opened and already have their note, this run. */
+  const unopenable = new Set<string>();
+  let scanningNames = false;
+
+  /**
+   * A file whose name is not valid UTF-8 is listed with U+FFFD for the bad bytes, and by that
+   * name it cannot be looked at, moved or read: it stays in Inbox/ and gets one note saying why
+   * and what to do. (The note's id ends in a hash of the name, so a restart writes no second.)
+   */
+  async function noteUnopenableNames(): Promise<void> {
+    if (scanningNames) return;
+    scanningNames = true;
+    try {
+      const inbox = layout.folder("Inbox");
+      for (const name of await listNames(inbox, { includeHidden: true })) {
+        if (!name.includes("\uFFFD") || unopenable.has(name) || isTemporaryName(name)) continue;
+        if (await exists(join(inbox, name)).catch(() => true)) continue;
+        unopenable.add(name);
+        const mark = `u${createHash("sha256").update(name).digest("hex").slice(0, 7)}`;
+        if ((await listNames(notesFolder)).some((n) => n.endsWith(`_${mark}.md`))) continue;
+        const received = now();
+        const id = fileTaskId(name, received, mark);
+        const where = `Inbox/${name}`;
+        const file: DroppedFile = {
+          kind: "special",
+          size: 0,
+          refusal: {
+            kind: "bad_name",
+            short: "its name is not valid UTF-8; not read",
+            long: "Its name is not valid UTF-8 text (shown with \uFFFD for the bytes that are " +
+              "not), so aiemp can neither open nor move it. Rename it (in a file manager, or " +
+              "with `mv` and tab completion) and it is picked up as a new drop.",
+          },
+        };
+        const note = withRefusal(
+          droppedFileNote({
+            id,
+            originalName: name,
+            attachment: where,
+            received,
+            file,
+            maxFileMb: options.maxFileMb,
+          }),
+          file,
+          where,
+        );
+        await writeFileAtomic(
+          join(notesFolder, `${id}.md`),
+          renderNote(note.frontMatter, note.body),
+        );
+        notesWritten++;
+        log(
+          "warning",
+          `A file in Inbox/ has a name that is not UTF-8: ${
+            JSON.stringify(name)
+          } → Needs_Action/${id}.md`,
+        );
+        activity(
+          `File dropped: ${name.replace(/\s+/g, " ")} → ${id} (its name is not valid UTF-8)`,
+          "files_received",
+        );
+      }
+    } finally {
+      scanningNames = false;
     }
   }
 
@@ -231,7 +307,11 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
       const file = await inspectDroppedFile(path, limits);
       placed.set(path, fingerprint(info));
       if (file.sha256 === note.frontMatter.sha256 && file.size === note.frontMatter.size) return;
-      const updated = updateDroppedFileNote(note, file, now());
+      const updated = withRefusal(
+        updateDroppedFileNote(note, file, now()),
+        file,
+        `Needs_Action/attachments/${basename(path)}`,
+      );
       await writeFileAtomic(notePath, renderNote(updated.frontMatter, updated.body));
       log(
         "info",
@@ -243,7 +323,11 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     async run(signal) {
       await watcher.recover();
       await Deno.mkdir(layout.attachments, { recursive: true });
-      const retry = setInterval(() => watcher.retryHeldUp(signal), retryMs);
+      await noteUnopenableNames().catch((error) => log("error", message(error)));
+      const retry = setInterval(() => {
+        watcher.retryHeldUp(signal);
+        noteUnopenableNames().catch((error) => log("error", message(error)));
+      }, retryMs);
       onAbort(signal, () => clearInterval(retry));
       await watchSettledFiles({
         folders: [layout.folder("Inbox")],
@@ -267,6 +351,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         skip: isTemporaryName,
         onSettled: watcher.handleDrop,
       });
+      await noteUnopenableNames().catch((error) => log("error", message(error)));
       return notesWritten - before;
     },
 
@@ -284,6 +369,24 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
     },
   };
   return watcher;
+}
+
+/**
+ * A note whose file aiemp refused to read although it could (a link, a hard link, a name it
+ * cannot open): its `content` says what it is and its Problem section why, and what to do.
+ */
+function withRefusal({ frontMatter, body }: Note, file: DroppedFile, keptAt: string): Note {
+  const { refusal } = file;
+  if (!refusal) return { frontMatter, body };
+  const long = `${refusal.long} The original is kept at ${keptAt}.`;
+  const problem = /\n## Problem\n\n[^\n]*\n/;
+  const explained = problem.test(body)
+    ? body.replace(problem, () => `\n## Problem\n\n${long}\n`)
+    : `${body.replace(/\n*$/, "\n")}\n## Problem\n\n${long}\n`;
+  return {
+    frontMatter: { ...frontMatter, content: refusal.kind, problem: refusal.short },
+    body: replaceSection(explained, "preview", "_No preview: the file was not read._"),
+  };
 }
 
 function fingerprint(info: Deno.FileInfo): string {
