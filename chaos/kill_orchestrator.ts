@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import {
-  approve,
+  isRecordedPending,
   makeVault,
   startAiemp,
   type TestVault,
@@ -185,15 +185,35 @@ async function produce(
     } else {
       const id = `WEBHOOK_chaos_${n}`;
       const idempotent = random() < 0.25;
-      produced.approvals.set(id, idempotent);
-      await approve(
-        vault,
-        `${id}.md`,
+      const name = `${id}.md`;
+      await Deno.writeTextFile(
+        vault.file("Pending_Approval", name),
         webhookRequest(id, `${server.url}/chaos`, idempotent ? "idempotent: true\n" : ""),
       );
+      // The owner approves what aiemp has shown as pending; aiemp may be down a while (killed).
+      if (!(await recordedAsPending(vault, name, signal))) {
+        // Stopped before the owner could approve it: it was never part of the run.
+        await Deno.remove(vault.file("Pending_Approval", name));
+        break;
+      }
+      produced.approvals.set(id, idempotent);
+      await Deno.rename(vault.file("Pending_Approval", name), vault.file("Approved", name));
     }
     await sleep(20 + random() * 60);
   }
+}
+
+/** Waits until aiemp has recorded `name` as pending; false when `signal` stopped the wait first. */
+async function recordedAsPending(
+  vault: TestVault,
+  name: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  while (!signal.aborted) {
+    if (await isRecordedPending(vault, name)) return true;
+    await sleep(25);
+  }
+  return false;
 }
 
 /** True once nothing waits in Inbox/, Approved/ or aiemp's own work folders, and all is filed. */

@@ -6,11 +6,11 @@
  */
 import {
   aiemp,
-  approve,
   makeVault,
   type RunningAiemp,
   startAiemp,
   waitFor,
+  waitUntilPending,
   webhookRequest,
 } from "../tests/e2e/_harness.ts";
 import { type Check, check, sample, type Scenario } from "./_scenario.ts";
@@ -48,6 +48,16 @@ export const readOnlyVault: Scenario = {
       const drops = 10;
       const approvals = 5;
 
+      // Drafted while the vault can be written, so aiemp has them on record as pending.
+      for (let i = 1; i <= approvals; i++) {
+        const name = `WEBHOOK_ro_${i}.md`;
+        await Deno.writeTextFile(
+          vault.file("Pending_Approval", name),
+          webhookRequest(`WEBHOOK_ro_${i}`, `${server.url}/ro`),
+        );
+        await waitUntilPending(vault, name);
+      }
+
       const locked = await run("chmod", ["-R", "a-w", vault.path]);
       if (!locked.ok) throw new Error(`chmod -R a-w failed: ${locked.stderr}`);
       const lockedAt = Date.now();
@@ -59,11 +69,8 @@ export const readOnlyVault: Scenario = {
         );
       }
       for (let i = 1; i <= approvals; i++) {
-        await approve(
-          vault,
-          `WEBHOOK_ro_${i}.md`,
-          webhookRequest(`WEBHOOK_ro_${i}`, `${server.url}/ro`),
-        );
+        const name = `WEBHOOK_ro_${i}.md`;
+        await Deno.rename(vault.file("Pending_Approval", name), vault.file("Approved", name));
       }
       const said = await waitFor(
         () => /Permission denied.*chmod -R u\+w/.test(orchestrator!.output()),

@@ -172,6 +172,17 @@ function parseUrl(text: string, what: string): URL {
 }
 
 function failedToConnect(error: unknown, idempotent: boolean): ActionResult {
+  if (error instanceof Deno.errors.NotCapable) {
+    // The sandbox stopped a connection elsewhere: the webhook redirected to another host.
+    const elsewhere = /access to "([^"]+)"/.exec(error.message)?.[1] ?? "another address";
+    return {
+      ok: false,
+      retryable: false,
+      reason: `the webhook redirected to ${elsewhere}, which this approval does not reach (an ` +
+        "action may contact only the host of its own URL); nothing was sent there. Put the " +
+        "final address in 'url:' and approve it again",
+    };
+  }
   const cause = error instanceof Error && error.cause ? String(error.cause) : "";
   const text = `${error instanceof Error ? error.message : String(error)}${
     cause ? `: ${cause}` : ""

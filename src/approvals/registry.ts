@@ -10,6 +10,7 @@ import {
   parseNote,
   renderNote,
   replaceSection,
+  storageProblemOf,
   type VaultLayout,
   watchSettledFiles,
   writeFileAtomic,
@@ -124,9 +125,31 @@ export function createApprovalRegistry(options: ApprovalRegistryOptions): Approv
     return records;
   }
 
+  /** True while the records on disk lag behind the ones in memory (a full disk, a read-only vault). */
+  let unsaved = false;
+
+  /**
+   * Makes `next` the records. They count at once; when the vault cannot be written just now they
+   * are kept in memory (said once) and written by the next change or sweep.
+   */
   async function save(next: PendingRecords) {
-    await writeFileAtomic(layout.approvals, `${JSON.stringify({ requests: next }, null, 1)}\n`);
     records = next;
+    try {
+      await writeFileAtomic(layout.approvals, `${JSON.stringify({ requests: next }, null, 1)}\n`);
+      if (unsaved) log("info", ".aiemp/approvals.json is written again");
+      unsaved = false;
+    } catch (error) {
+      const problem = storageProblemOf(error);
+      if (!problem) throw error;
+      if (!unsaved) {
+        log(
+          "error",
+          `Cannot write .aiemp/approvals.json: ${problem.what}; ${problem.fix}. ` +
+            "Pending requests are kept in memory meanwhile",
+        );
+      }
+      unsaved = true;
+    }
   }
 
   /** Records one file found in Pending_Approval/. */
@@ -194,7 +217,7 @@ export function createApprovalRegistry(options: ApprovalRegistryOptions): Approv
           : "it left the approval folders without being executed (deleted or moved elsewhere)",
       });
     }
-    if (next !== current) await save(next);
+    if (next !== current || unsaved) await save(next);
     // A refusal's alert stays until the refused file is dealt with (moved or deleted).
     for (const key of refusalAlerts) {
       const places = [layout.folder("Rejected"), layout.inflight, layout.folder("Approved")];

@@ -204,7 +204,7 @@ async function removeInterruptedWritesOf(layout: VaultLayout): Promise<string[]>
     ...(["Needs_Action", "Pending_Approval", "Done", "Rejected", "Briefings"] as const)
       .map((name): [string, undefined] => [layout.folder(name), undefined]),
     [layout.inflight, undefined],
-    [layout.internal, ["state.json"]],
+    [layout.internal, ["state.json", "approvals.json", "audit.head.json"]],
     [layout.root, ["Dashboard.md"]],
   ];
   const removed: string[] = [];

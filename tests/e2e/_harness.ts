@@ -262,11 +262,17 @@ export async function approve(vault: TestVault, name: string, text: string): Pro
 
 /** Waits until aiemp has recorded `name` in Pending_Approval/ (in `.aiemp/approvals.json`). */
 export async function waitUntilPending(vault: TestVault, name: string): Promise<void> {
-  await waitFor(async () => {
-    const text = await Deno.readTextFile(vault.file(".aiemp", "approvals.json")).catch(() => "");
-    const record = text ? JSON.parse(text).requests?.[name] : undefined;
-    return record?.state === "pending";
-  }, `aiemp to record ${name} as pending`);
+  await waitFor(() => isRecordedPending(vault, name), `aiemp to record ${name} as pending`);
+}
+
+/** True when aiemp has recorded `name` in Pending_Approval/ (in `.aiemp/approvals.json`). */
+export async function isRecordedPending(vault: TestVault, name: string): Promise<boolean> {
+  const text = await Deno.readTextFile(vault.file(".aiemp", "approvals.json")).catch(() => "");
+  try {
+    return JSON.parse(text).requests?.[name]?.state === "pending";
+  } catch {
+    return false; // not written yet
+  }
 }
 
 /** An approval request for a webhook to `url`, with extra front matter lines. */

@@ -147,6 +147,12 @@ Deno.test("an approved webhook cannot reach a second server: a redirect to anoth
     await approve(vault, "WEBHOOK_redirect.md", webhookRequest("redir-1", `${first.url}/hook`));
     const failed = await landsIn(vault, "Rejected", "WEBHOOK_redirect.md");
     assert.equal(failed.frontMatter.outcome, "failed");
+    assert.match(
+      String(failed.frontMatter.error),
+      new RegExp(
+        `redirected to 127\\.0\\.0\\.1:${second.port}, which this approval does not reach`,
+      ),
+    );
     assert.equal(first.connections(), 1);
     assert.equal(second.connections(), 0);
   } finally {

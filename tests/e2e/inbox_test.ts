@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readAuditLog } from "../../src/audit/mod.ts";
 import { parseNote } from "../../src/vault/mod.ts";
 import { filesIn, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
 
@@ -53,6 +54,16 @@ Deno.test("a dropped file becomes exactly one task note, and the original is kep
       "Invoice #42: 300 EUR due Friday\n",
     );
     assert.deepEqual(await filesIn(vault.file("Inbox")), []);
+    // The audit trail says who brought it in, from where to where, with its hash.
+    const received = await waitFor(
+      async () =>
+        (await readAuditLog(vault.file(".aiemp", "audit.jsonl"))).find((e) => e.id === fm.id),
+      "the watcher's audit entry",
+    );
+    assert.deepEqual(
+      [received.event, received.who, received.from, received.to, received.hash],
+      ["received", "watcher", "Inbox", "Needs_Action", fm.sha256],
+    );
     // Repeated modify events and a restart make no second note.
     await Deno.utime(vault.file(String(fm.attachment)), new Date(), new Date());
     assert.equal(await run.stop(), 0);

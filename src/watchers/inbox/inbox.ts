@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { onAbort } from "../../abort/mod.ts";
+import type { AuditEntry } from "../../audit/mod.ts";
 import {
   exists,
   heldUpWork,
@@ -37,6 +38,8 @@ export interface InboxWatcherOptions {
   random?: () => string;
   /** Where log lines go. @default discards them */
   log?: (level: "debug" | "info" | "warning" | "error", message: string) => void;
+  /** Appends to the audit log: each note written (`received`) or brought up to date (`updated`). */
+  record?: (entry: AuditEntry) => void;
   /** Told about each note written or updated, for the Dashboard's recent activity. */
   activity?: (text: string, counter?: "files_received") => void;
   /**
@@ -86,6 +89,7 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
   const random = options.random ?? (() => crypto.randomUUID().slice(0, 6));
   const log = options.log ?? (() => {});
   const activity = options.activity ?? (() => {});
+  const record = options.record ?? (() => {});
   const retryMs = options.retryMs ?? 5000;
   const heldUp = heldUpWork<{ claimDir: string; received: Date }>(
     options.alert ?? (() => {}),
@@ -146,6 +150,15 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         `File dropped: ${originalName.replace(/\s+/g, " ")} → ${id}${problem}`,
         "files_received",
       );
+      record({
+        event: "received",
+        id,
+        file: originalName,
+        from: "Inbox",
+        to: "Needs_Action",
+        hash: file.sha256,
+        why: `a file was dropped into Inbox/${problem}`,
+      });
     }
     arriving.add(join(layout.attachments, keptName));
     if (arriving.size > 10_000) arriving.delete(arriving.values().next().value!);
@@ -242,6 +255,13 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
           `File dropped: ${name.replace(/\s+/g, " ")} → ${id} (its name is not valid UTF-8)`,
           "files_received",
         );
+        record({
+          event: "received",
+          id,
+          file: name,
+          to: "Needs_Action",
+          why: "a file with a name that is not UTF-8 was dropped into Inbox/; it waits there",
+        });
       }
     } finally {
       scanningNames = false;
@@ -318,6 +338,14 @@ export function createInboxWatcher(options: InboxWatcherOptions): InboxWatcher {
         `${id}: the original changed after its note was written; note updated (${file.size} bytes)`,
       );
       activity(`File changed: ${id} updated`);
+      record({
+        event: "updated",
+        id,
+        file: basename(path),
+        to: "Needs_Action",
+        hash: file.sha256,
+        why: "the dropped file changed after its note was written",
+      });
     },
 
     async run(signal) {

@@ -12,6 +12,7 @@ serveComponent<InboxWorkerInit>(async ({ init, signal, send, log }) => {
     previewChars: init.previewChars,
     log,
     activity: (text, counter) => send({ kind: "activity", text, counter }),
+    record: (entry) => send({ kind: "audit", entry }),
     alert: (text) => send({ kind: "alert", text }),
   });
   if (init.once) return { notes: await watcher.sweep() };
