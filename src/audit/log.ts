@@ -36,7 +36,7 @@ export interface AuditLog {
 }
 
 /** The `prev` of the first entry: there is nothing before it. */
-export const CHAIN_START = "0".repeat(64);
+export const CHAIN_START: string = "0".repeat(64);
 
 /** How the audit log's text is turned into entries before it is written (e.g. redaction). */
 export type EntryFilter = (entry: AuditEntry) => AuditEntry;

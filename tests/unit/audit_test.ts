@@ -92,12 +92,7 @@ Deno.test("createAuditLog() stamps each entry with its time and who, and chains 
     assert.equal(stored[0].prev, CHAIN_START);
     for (let i = 1; i < stored.length; i++) assert.equal(stored[i].prev, sha256Hex(lines[i - 1]));
     assert.equal(stored[1].by, "ana", "an entry's own detail is kept");
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 5,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 5);
   });
 });
 
@@ -107,12 +102,7 @@ Deno.test("createAuditLog() writes appends made at once in the order they were m
     await Promise.all(FIVE.map((entry) => log.append(entry)));
     const stored = await readAuditLog(path);
     assert.deepEqual(stored.map((e) => e.event), FIVE.map((e) => e.event));
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 5,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 5);
   });
 });
 
@@ -122,23 +112,13 @@ Deno.test("createAuditLog() continues the chain of a log written before a restar
     const lines = await writeLog(path, FIVE.slice(3));
     assert.equal(lines.length, 5);
     assert.equal(JSON.parse(lines[3]).prev, sha256Hex(lines[2]));
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 5,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 5);
   });
 });
 
 Deno.test("verifyAuditLog() finds an absent log whole and empty", async () => {
   await withLogPath(async (path) => {
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 0,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 0);
   });
 });
 
@@ -322,12 +302,7 @@ Deno.test("a torn last line is reported as unfinished, not a break, and the next
     assert.match(repaired.why, new RegExp(`${torn.length} bytes`));
     assert.equal(repaired.prev, sha256Hex(lines[1]));
     assert.equal(JSON.parse(after[3]).event, "started");
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 4,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 4);
   });
 });
 
@@ -339,12 +314,7 @@ Deno.test("a log holding nothing but a torn line starts its chain afresh after t
     const stored = await readAuditLog(path);
     assert.deepEqual(stored.map((e) => e.event), ["audit_repaired", "pending"]);
     assert.equal(stored[0].prev, CHAIN_START);
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: 2,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, 2);
   });
 });
 
@@ -456,11 +426,11 @@ Deno.test("verifyAuditLog() catches a last entry rewritten with its seal redone,
     assert.equal(removed.broken?.line, lines.length - 1);
 
     await Deno.writeTextFile(path, textOf(lines));
-    assert.deepEqual(await verifyAuditLog(path), {
-      ok: true,
-      entries: lines.length,
-      unfinished: 0,
-      headBehind: 0,
-    });
+    await assertIntact(path, lines.length);
   });
 });
+
+/** Asserts that the log at `path` verifies whole, with `entries` entries and nothing unfinished. */
+async function assertIntact(path: string, entries: number) {
+  assert.deepEqual(await verifyAuditLog(path), { ok: true, entries, unfinished: 0, headBehind: 0 });
+}
