@@ -101,7 +101,9 @@ export function createAuditLog(
         // The head, kept beside the log, lets `verify` notice an edited or removed last entry.
         // Written after the entry is on disk: after a crash it may lag one entry behind.
         // A head that cannot be written (a full disk) only lags; the entry itself is safe.
-        await writeFileAtomic(headPathOf(path), `${JSON.stringify({ last })}\n`).catch(() => {});
+        await writeFileAtomic(headPathOf(path), `${JSON.stringify({ last })}\n`, {
+          durable: false,
+        }).catch(() => {});
       });
       chain = write.catch(() => {});
       return write;

@@ -100,7 +100,8 @@ export async function verifyAuditLog(path: string): Promise<AuditVerdict> {
     try {
       head = String(JSON.parse(headText).last);
     } catch {
-      head = ""; // unreadable: matches no entry, so it is reported
+      // Emptied by a crash (it is written without a flush): the chain alone is checked.
+      head = undefined;
     }
   }
   return verifyAuditText(text, head);

@@ -29,9 +29,14 @@ function withinBytes(text: string, limit: number): string {
  * Writes a file so that readers see the old content or the new, never half of it:
  * a temporary file in the same folder, flushed, then renamed over the target. When any step
  * fails (a full disk, a read-only folder) the temporary file is removed, the target is left as it
- * was, and the error is thrown.
+ * was, and the error is thrown. With `durable: false` the data is not flushed first: for a file
+ * that may lag after a crash (it is then the old content or the new, or empty).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
   const temp = temporaryPathFor(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
@@ -39,7 +44,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       using file = await Deno.open(temp, { write: true, createNew: true });
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
-      await file.syncData();
+      if (durable) await file.syncData();
     }
     await Deno.rename(temp, path);
   } catch (error) {
