@@ -28,6 +28,10 @@ const namedWebhook = z.strictObject({
   token_secret: secretName.optional(),
 });
 
+const weight = z.number({ error: "expected a number from 0 to 1" }).min(0, {
+  error: "expected a number from 0 to 1",
+}).max(1, { error: "expected a number from 0 to 1" });
+const words = z.array(z.string({ error: "expected a word" }), { error: "expected a list" });
 const seconds = z.number({ error: "expected a number of seconds" }).min(0, {
   error: "expected 0 or more seconds",
 });
@@ -97,9 +101,7 @@ export const configSchema = z.strictObject({
     stale_after_hours: wholeNumber("hours", 1).default(24),
     default_expiry_hours: wholeNumber("hours", 1).default(72),
   }).prefault({}),
-  approval_keywords: z.array(z.string({ error: "expected a word" }), {
-    error: "expected a list of words",
-  }).default(["deploy", "production", "delete", "payment", "password"]),
+  approval_keywords: words.default(["deploy", "production", "delete", "payment", "password"]),
   supervisor: z.strictObject({
     ...restartPolicy,
     health_check_s: seconds.default(30),
@@ -131,6 +133,26 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   archive: z.strictObject({
     done_after_days: wholeNumber("days", 1).default(7),
+  }).prefault({}),
+  tasks: z.strictObject({
+    enabled: flag.default(true),
+    poll_interval_s: wholeNumber("seconds", 1).default(30),
+    max_concurrent_tasks: wholeNumber("agent runs", 1).default(1),
+    max_iterations: wholeNumber("attempts", 1).default(3),
+    retry_backoff_s: wholeNumber("seconds").default(30),
+    agent_timeout_minutes: wholeNumber("minutes", 1).default(10),
+    priority_weights: z.strictObject({
+      urgency: weight.default(0.4),
+      deadline: weight.default(0.3),
+      sender: weight.default(0.3),
+    }).prefault({}),
+    urgent_keywords: words.default(["urgent", "asap", "immediately", "emergency", "deadline"]),
+    vip_senders: words.default([]),
+    known_contacts: words.default([]),
+    daily_budget: z.strictObject({
+      agent_runs: wholeNumber("agent runs", 1).default(50),
+      agent_minutes: wholeNumber("minutes", 1).default(120),
+    }).prefault({}),
   }).prefault({}),
   agent: z.strictObject({
     command: z.string({ error: "expected the agent program's name or path" }).min(1)
@@ -229,6 +251,36 @@ export interface Config {
     done_after_days: number;
   };
   /** The agent CLI that scheduled tasks run. */
+  /** The task loop: drives every item in Needs_Action/ to Done/ or Rejected/ with the agent. */
+  tasks: {
+    /** Whether the task loop runs. @default true */
+    enabled: boolean;
+    /** Seconds between sweeps of Needs_Action/ (events are handled at once too). @default 30 */
+    poll_interval_s: number;
+    /** Agent runs at the same time. @default 1 */
+    max_concurrent_tasks: number;
+    /** Attempts per item before it is rejected. @default 3 */
+    max_iterations: number;
+    /** Seconds before the second attempt; doubles with each further one. @default 30 */
+    retry_backoff_s: number;
+    /** Minutes one agent run on an item may take. @default 10 */
+    agent_timeout_minutes: number;
+    /** Weights of the priority score's three parts. @default 0.4 / 0.3 / 0.3 */
+    priority_weights: { urgency: number; deadline: number; sender: number };
+    /** Words that make an item urgent. @default urgent, asap, immediately, emergency, deadline */
+    urgent_keywords: string[];
+    /** Senders (addresses or names) whose items come first. @default [] */
+    vip_senders: string[];
+    /** Senders the owner knows: above strangers, below VIPs. @default [] */
+    known_contacts: string[];
+    /** What the agent may use in a day; when spent, no more runs until tomorrow. */
+    daily_budget: {
+      /** Agent runs a day. @default 50 */
+      agent_runs: number;
+      /** Minutes of agent time a day. @default 120 */
+      agent_minutes: number;
+    };
+  };
   agent: {
     /** The program's name or path. @default "claude" */
     command: string;
