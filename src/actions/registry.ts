@@ -1,8 +1,9 @@
 import type { ActionType } from "./types.ts";
+import { confirmTaskAction } from "./confirm_task.ts";
 import { webhookAction } from "./webhook.ts";
 
 /** Every action this build can perform. Channels add theirs here. */
-export const ACTION_TYPES: readonly ActionType[] = [webhookAction];
+export const ACTION_TYPES: readonly ActionType[] = [webhookAction, confirmTaskAction];
 
 /**
  * Action names of file-name prefixes (DESIGN.md), for files without an `action:` field. Some name
@@ -17,6 +18,8 @@ const PREFIX_ACTIONS: Record<string, string> = {
   TWITTER_: "x_post",
   WHATSAPP_: "whatsapp_reply",
   WEBHOOK_: "webhook",
+  CONFIRM_: "confirm_task",
+  QUESTION_: "confirm_task",
 };
 
 /**

@@ -24,6 +24,11 @@ export interface AgentOptions {
   env?: Record<string, string>;
   /** At most this many bytes of its output are kept. @default 1_000_000 */
   maxOutputBytes?: number;
+  /**
+   * Told the agent's process id once it runs (the leader of its process group), so a run left
+   * behind by a crash can be found and stopped at the next start. @default ignores it
+   */
+  onStart?: (pid: number) => void;
 }
 
 /** What one agent run produced. */
@@ -70,6 +75,11 @@ function collect(stream: ReadableStream<Uint8Array>, limit: number) {
 
 /** How long output may still arrive after the agent exited (from something it left behind). */
 const DRAIN_MS = 2000;
+
+/** True when an agent CLI's output says it has no login (Claude Code: "Not logged in"). */
+function notLoggedIn(text: string): boolean {
+  return /not logged in|please run \/login|invalid api key|not authenticated/i.test(text);
+}
 
 /** The flag of the Claude Code CLI that loads a settings file for one run. */
 export const AGENT_SETTINGS_FLAG = "--settings";
@@ -141,6 +151,7 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
       }`;
     return { ok: false, output: "", error: why, durationMs: took() };
   }
+  options.onStart?.(child.pid);
   let stopped: "timeout" | "aborted" | undefined;
   const stop = (why: "timeout" | "aborted") => {
     stopped ??= why;
@@ -171,6 +182,9 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
       }s and was stopped with everything it started`
       : stopped === "aborted"
       ? "it was stopped because aiemp is shutting down"
+      : notLoggedIn(`${output}\n${errors}`)
+      ? "it is not logged in; run it once in a terminal and log in (for Claude Code: `claude`, " +
+        "then /login, or set ANTHROPIC_API_KEY for the service)"
       : `it exited with code ${status.code}${lastLine ? `: ${lastLine}` : ""}`;
     return {
       ok: false,

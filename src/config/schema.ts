@@ -250,7 +250,6 @@ export interface Config {
     /** Days after which an item in Done/ moves to `Done/Archive/YYYY-MM/`. @default 7 */
     done_after_days: number;
   };
-  /** The agent CLI that scheduled tasks run. */
   /** The task loop: drives every item in Needs_Action/ to Done/ or Rejected/ with the agent. */
   tasks: {
     /** Whether the task loop runs. @default true */
@@ -281,6 +280,7 @@ export interface Config {
       agent_minutes: number;
     };
   };
+  /** The agent CLI (Claude Code by default) that the task loop and the agent schedules run. */
   agent: {
     /** The program's name or path. @default "claude" */
     command: string;

@@ -2,12 +2,14 @@ import { aborted } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import type { ApprovedItem } from "../actions/mod.ts";
+import { runAgent } from "../agent/mod.ts";
 import { type ApprovalRegistry, createApprovalRegistry } from "../approvals/mod.ts";
 import { actingAs, type AuditEntry, createAuditLog } from "../audit/mod.ts";
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
 import { executeApproved, type ExecutionOutcome } from "../executor/mod.ts";
 import { createSecretStore, redactSecrets, redactValue } from "../secrets/mod.ts";
 import type { ScheduledTask, Scheduler, TaskResult } from "../scheduler/mod.ts";
+import { createTaskLoop, type TaskLoop } from "../tasks/mod.ts";
 import {
   type ChildSpec,
   type ComponentMessage,
@@ -223,6 +225,7 @@ class Orchestrator {
   readonly #audit;
   readonly #approvals: ApprovalRegistry;
   readonly #gate: ApprovalGate;
+  readonly #tasks: TaskLoop | undefined;
   readonly #summaries: SweepSummary["components"] = {};
   #stopReason = "";
   #scheduler: Scheduler | undefined;
@@ -249,6 +252,35 @@ class Orchestrator {
       now,
     });
     this.#gate = createApprovalGate(layout, this.#approvals, config.approvals.max_retries);
+    this.#tasks = config.tasks.enabled ? this.#taskLoop() : undefined;
+  }
+
+  /** The task loop, bound to the agent CLI, the audit log and the Dashboard. */
+  #taskLoop(): TaskLoop {
+    const { agent } = this.config;
+    return createTaskLoop({
+      layout: this.layout,
+      settings: this.config.tasks,
+      approvalKeywords: this.config.approval_keywords,
+      dryRun: this.config.dry_run,
+      agentCommand: agent.command,
+      runAgent: (prompt, options) =>
+        runAgent(prompt, {
+          command: agent.command,
+          args: agent.args,
+          cwd: this.layout.root,
+          timeoutMs: options.timeoutMs,
+          dryRun: this.config.dry_run,
+          signal: this.#cutOff.signal,
+          onStart: options.onStart,
+        }),
+      record: (entry) =>
+        this.#audit.append(entry).catch((error) => this.#auditFailed(error, entry)),
+      alert: (text) => this.board.setAlert("tasks", text),
+      activity: (text) => this.board.addActivity(text),
+      log: (level, message) => this.#log[level === "warning" ? "warn" : level](message),
+      now: this.now,
+    });
   }
 
   get #log() {
@@ -324,6 +356,10 @@ class Orchestrator {
     if (once) {
       if (wanted.has("executor")) await this.#approvals.scan();
       await supervisor.run(this.#shutdown.signal);
+      if (this.#tasks) {
+        await this.#tasks.recover();
+        await this.#tasks.sweep({ wait: true });
+      }
       const results = await this.#runDueSchedules();
       this.board.state.online = false;
       this.board.addActivity("Swept once (--once)");
@@ -342,6 +378,7 @@ class Orchestrator {
     announce();
     const background = [
       this.#scheduleLoop(),
+      ...(this.#tasks ? [this.#tasks.run(this.#shutdown.signal)] : []),
       ...(wanted.has("executor") ? [this.#approvals.run(this.#shutdown.signal)] : []),
       watchStopFile(
         this.layout.root,

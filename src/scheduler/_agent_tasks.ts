@@ -32,9 +32,13 @@ async function agentTask(context: TaskContext, job: string, skills: string[]): P
     : { ok: false, summary: run.error ?? "the agent failed" };
 }
 
-/** Morning triage: the agent works through Needs_Action/, but only when something waits there. */
+/**
+ * Morning triage: the agent works through the new items in Needs_Action/, but only when there are
+ * some. Items the task loop has taken up (any `status` but `new`) are its own, never run twice.
+ */
 export async function morningTriage(context: TaskContext): Promise<TaskResult> {
-  const pending = await notesIn(context.layout.folder("Needs_Action"));
+  const pending = (await notesIn(context.layout.folder("Needs_Action")))
+    .filter((note) => (note.frontMatter.status ?? "new") === "new");
   if (pending.length === 0) return { ok: true, summary: "No pending items", items: 0 };
   const result = await agentTask(
     context,

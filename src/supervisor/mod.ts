@@ -23,7 +23,11 @@ export {
   type RestartPolicy,
 } from "./restart_policy.ts";
 export { ComponentCrash, runWorkerComponent, type WorkerComponent } from "./worker_child.ts";
-export { runSubprocessComponent, type SubprocessComponent } from "./subprocess_child.ts";
+export {
+  runSubprocessComponent,
+  stopLeftoverTree,
+  type SubprocessComponent,
+} from "./subprocess_child.ts";
 export { type ComponentContext, serveComponent } from "./worker_side.ts";
 export type {
   ComponentLogLevel,

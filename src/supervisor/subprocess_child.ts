@@ -136,18 +136,32 @@ async function stopLeftover(spec: SubprocessComponent): Promise<void> {
       "warning",
       `${spec.name} was still running from a previous run (PID ${record.pid}); stopping it first`,
     );
-    signalTree(record.pid, "SIGTERM");
-    const deadline = Date.now() + spec.graceMs;
-    while (Date.now() < deadline && await isRunning(record)) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    signalTree(record.pid, "SIGKILL");
+    await stopLeftoverTree(record, spec.graceMs);
   }
   await Deno.remove(spec.pidFile).catch(() => {});
 }
 
+/**
+ * Stops a process and its group left running by an earlier aiemp, found by its recorded PID and
+ * command: SIGTERM, then SIGKILL after `graceMs`. A PID now used by another program is left
+ * alone. True when it was still running.
+ */
+export async function stopLeftoverTree(
+  record: { pid: number; command: string },
+  graceMs: number,
+): Promise<boolean> {
+  if (!(await isRunning(record))) return false;
+  signalTree(record.pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && await isRunning(record)) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  signalTree(record.pid, "SIGKILL");
+  return true;
+}
+
 /** True when the PID is alive and still runs the recorded command (not a reused PID). */
-async function isRunning(record: PidRecord): Promise<boolean> {
+async function isRunning(record: { pid: number; command: string }): Promise<boolean> {
   const info = await processInfo(record.pid);
   if (info === "unknown") {
     try {

@@ -40,6 +40,8 @@ export interface VaultLayout {
   audit: string;
   /** `.aiemp/approvals.json`, every request seen pending (its provenance). */
   approvals: string;
+  /** `.aiemp/checkpoint.json`, where the task loop stands. */
+  checkpoint: string;
   /** `.aiemp/inflight/`, approved items being executed. */
   inflight: string;
   /** `.aiemp/requests/`, where the CLI asks the running orchestrator (e.g. `aiemp trigger`). */
@@ -75,6 +77,7 @@ export function vaultLayout(root: string): VaultLayout {
     state: join(internal, "state.json"),
     audit: join(internal, "audit.jsonl"),
     approvals: join(internal, "approvals.json"),
+    checkpoint: join(internal, "checkpoint.json"),
     inflight: join(internal, "inflight"),
     requests: join(internal, "requests"),
     inboxClaims: join(internal, "inbox-claims"),

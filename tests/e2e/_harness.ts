@@ -41,11 +41,21 @@ export async function makeVault(
   const vault: TestVault = {
     path,
     file: (...parts) => join(path, ...parts),
-    configure: (yaml) => Deno.writeTextFile(join(path, "aiemp.yaml"), yaml),
+    configure: (yaml) => Deno.writeTextFile(join(path, "aiemp.yaml"), withTaskLoopChoice(yaml)),
     cleanup: () => removeTree(options.parent ? path : parent),
   };
-  if (settings) await vault.configure(settings);
+  await vault.configure(settings ?? "");
   return vault;
+}
+
+/**
+ * Settings with the task loop off unless they say `tasks:` themselves: a test of another part is
+ * not to see its notes taken up by the agent (the loop's own tests turn it on).
+ */
+function withTaskLoopChoice(yaml: string): string {
+  return /^tasks:/m.test(yaml)
+    ? yaml
+    : `${yaml}${yaml && !yaml.endsWith("\n") ? "\n" : ""}tasks:\n  enabled: false\n`;
 }
 
 /**
