@@ -19,12 +19,7 @@ import {
 } from "../vault/mod.ts";
 import { type AgentWork, judgeAgentWork, planNameOf } from "./agent_work.ts";
 import { budgetLeft, usageFor, withRun } from "./budget.ts";
-import {
-  type Checkpoint,
-  readCheckpoint,
-  withExit,
-  writeCheckpoint,
-} from "./checkpoint.ts";
+import { type Checkpoint, readCheckpoint, withExit, writeCheckpoint } from "./checkpoint.ts";
 import { orderByPriority, scoreItem } from "./priority.ts";
 import { itemPrompt } from "./prompt.ts";
 import { nextAttemptAt, type TaskState } from "./states.ts";
