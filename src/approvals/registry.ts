@@ -156,7 +156,7 @@ export function createApprovalRegistry(options: ApprovalRegistryOptions): Approv
   async function sight(path: string): Promise<Sighting | undefined> {
     const name = basename(path);
     if (extname(name).toLowerCase() !== ".md") return undefined;
-    let request: Pick<ReadRequest, "id" | "hash">;
+    let request: Pick<ReadRequest, "id" | "hash"> | ReadRequest;
     try {
       request = await readRequest(path);
     } catch (error) {
@@ -175,9 +175,17 @@ export function createApprovalRegistry(options: ApprovalRegistryOptions): Approv
     const { records: next, sighting } = recordSighting(current, name, request, now());
     if (sighting === "unchanged") return sighting;
     await save(next);
+    // A request drafted by the task loop's agent run names its task; aiemp's own carry its id.
+    const task = "note" in request ? request.note.frontMatter.task : undefined;
+    const drafter = typeof task !== "string"
+      ? "unknown"
+      : /^(CONFIRM|QUESTION)_/.test(name)
+      ? "orchestrator"
+      : "agent";
     await options.record({
       event: sighting === "new" ? "pending" : "edited",
-      who: "unknown",
+      who: sighting === "new" ? drafter : "unknown",
+      ...(typeof task === "string" ? { task } : {}),
       id: request.id,
       file: name,
       to: "Pending_Approval",
