@@ -19,6 +19,7 @@ import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mo
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 import { registerApprovalCommands } from "./_approvals.ts";
 import { registerScheduleCommands } from "./_schedules.ts";
+import { registerTaskCommands } from "./_tasks.ts";
 
 export type { CliOutput } from "./_output.ts";
 
@@ -174,5 +175,6 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
 
   registerScheduleCommands(program, { out, env, vault, setExit });
   registerApprovalCommands(program, { out, env, vault, setExit });
+  registerTaskCommands(program, { out, env, vault, setExit });
   return program;
 }
