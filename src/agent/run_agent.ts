@@ -41,6 +41,8 @@ export interface AgentRun {
   error?: string;
   /** How long the run took, in milliseconds. */
   durationMs: number;
+  /** Set when the run was stopped: by its timeout, or by `signal` (aiemp shutting down). */
+  stopped?: "timeout" | "aborted";
 }
 
 const POSIX = Deno.build.os !== "windows";
@@ -191,6 +193,7 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
       output,
       error: `the agent '${options.command}' failed: ${why}`,
       durationMs: took(),
+      stopped,
     };
   } finally {
     clearTimeout(timer);

@@ -278,6 +278,17 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     return judgeAgentWork(id, plan, await requestsFor(id));
   }
 
+  /**
+   * `<base>.md`, or `<base>-2.md`, `-3`… when an earlier request of that name is still anywhere
+   * (a second question about an item must not be taken for the answered first).
+   */
+  async function unusedRequestName(base: string): Promise<string> {
+    for (let n = 1;; n++) {
+      const name = n === 1 ? `${base}.md` : `${base}-${n}.md`;
+      if ((await whereIs(name)) === "gone") return name;
+    }
+  }
+
   /** Writes a request for the owner into Pending_Approval/ and returns its name. */
   async function askOwner(
     prefix: "CONFIRM_" | "QUESTION_",
@@ -285,7 +296,7 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     what: string,
     body: string,
   ): Promise<string> {
-    const name = `${prefix}${id}.md`;
+    const name = await unusedRequestName(`${prefix}${id}`);
     const created = now();
     const expires = new Date(created.getTime() + 7 * 24 * 3_600_000);
     await writeFileAtomic(
@@ -403,6 +414,10 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
       },
     });
     item.agent_pid = undefined;
+    if (run.stopped === "aborted") {
+      // Cut off by a stop, not by the agent: the attempt does not count.
+      return await move(id, "queued", "aiemp stopped during its agent run; queued again");
+    }
     const seconds = Math.round(run.durationMs / 100) / 10;
     checkpoint!.usage = withRun(usageFor(checkpoint!.usage, now()), seconds);
     options.record({
@@ -427,6 +442,61 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     running.set(id, done);
   }
 
+  /** One pass of a sweep; returns how many agent runs it started. */
+  async function pass(): Promise<number> {
+    await load();
+    let started = 0;
+    checkpoint!.iteration++;
+    const notes = await taskNotes();
+    for (const [id, { path, note }] of notes) {
+      if (checkpoint!.items[id]) continue;
+      const status = String(note.frontMatter.status ?? "new");
+      if (status === "done" || status === "rejected" || status === "running") {
+        if (status === "running") await admit(id, path, note);
+        continue;
+      }
+      await admit(id, path, note);
+    }
+    for (const [id, item] of Object.entries(checkpoint!.items)) {
+      if (running.has(id)) continue;
+      if (!notes.has(id)) {
+        checkpoint = withExit(checkpoint!, {
+          id,
+          state: item.state,
+          at: now().toISOString(),
+          attempts: item.attempts,
+          why: "its note left Needs_Action/ (moved by the owner)",
+        });
+        continue;
+      }
+      if (item.state === "waiting_approval") await follow(id);
+      else if (
+        item.state === "failed" && item.next_attempt_at &&
+        Date.parse(item.next_attempt_at) <= now().getTime()
+      ) {
+        item.next_attempt_at = undefined;
+        await move(id, "queued", `attempt ${item.attempts + 1} after the backoff`);
+      }
+    }
+    const queued = orderByPriority(
+      Object.entries(checkpoint!.items)
+        .filter(([id, item]) => item.state === "queued" && !running.has(id))
+        .map(([id, item]) => ({ id, score: item.score, received: item.received })),
+    );
+    for (const { id } of queued) {
+      if (running.size >= settings.max_concurrent_tasks) break;
+      const usage = usageFor(checkpoint!.usage, now());
+      const left = budgetLeft(usage, settings.daily_budget);
+      const text = left.ok ? "" : `${left.why}; ${queued.length} item(s) wait in Needs_Action/`;
+      if (text !== budgetAlert) options.alert(budgetAlert = text);
+      if (!left.ok) break;
+      start(id);
+      started++;
+    }
+    await save();
+    return started;
+  }
+
   const loop: TaskLoop = {
     async recover() {
       await load();
@@ -449,55 +519,9 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     },
 
     async sweep({ wait = false } = {}) {
-      await load();
-      checkpoint!.iteration++;
-      const notes = await taskNotes();
-      for (const [id, { path, note }] of notes) {
-        if (checkpoint!.items[id]) continue;
-        const status = String(note.frontMatter.status ?? "new");
-        if (status === "done" || status === "rejected" || status === "running") {
-          if (status === "running") await admit(id, path, note);
-          continue;
-        }
-        await admit(id, path, note);
-      }
-      for (const [id, item] of Object.entries(checkpoint!.items)) {
-        if (running.has(id)) continue;
-        if (!notes.has(id)) {
-          checkpoint = withExit(checkpoint!, {
-            id,
-            state: item.state,
-            at: now().toISOString(),
-            attempts: item.attempts,
-            why: "its note left Needs_Action/ (moved by the owner)",
-          });
-          continue;
-        }
-        if (item.state === "waiting_approval") await follow(id);
-        else if (
-          item.state === "failed" && item.next_attempt_at &&
-          Date.parse(item.next_attempt_at) <= now().getTime()
-        ) {
-          item.next_attempt_at = undefined;
-          await move(id, "queued", `attempt ${item.attempts + 1} after the backoff`);
-        }
-      }
-      const queued = orderByPriority(
-        Object.entries(checkpoint!.items)
-          .filter(([id, item]) => item.state === "queued" && !running.has(id))
-          .map(([id, item]) => ({ id, score: item.score, received: item.received })),
-      );
-      for (const { id } of queued) {
-        if (running.size >= settings.max_concurrent_tasks) break;
-        const usage = usageFor(checkpoint!.usage, now());
-        const left = budgetLeft(usage, settings.daily_budget);
-        const text = left.ok ? "" : `${left.why}; ${queued.length} item(s) wait in Needs_Action/`;
-        if (text !== budgetAlert) options.alert(budgetAlert = text);
-        if (!left.ok) break;
-        start(id);
-      }
-      await save();
-      if (wait) {
+      // With `wait` (--once), passes follow one another until one starts no run: the whole queue
+      // is worked through, `max_concurrent_tasks` at a time.
+      while ((await pass()) > 0 && wait) {
         while (running.size > 0) await Promise.all(running.values());
       }
     },

@@ -22,7 +22,10 @@ export interface MetricsOptions {
 export interface TaskMetrics {
   /** The start of the period, ISO. */
   since: string;
-  /** Items that entered Needs_Action/ (`received` entries). */
+  /**
+   * Items that entered Needs_Action/: `received` entries, and for items without one (written there
+   * by hand or another tool) their first queuing by the task loop.
+   */
   items_in: number;
   /** Moves to done (`task` entries). */
   done: number;
@@ -65,10 +68,18 @@ export function computeMetrics(
   const now = options.now.getTime();
   const received = new Map<string, number[]>();
   const inPeriod: { entry: AuditEntry; at: number }[] = [];
+  // An item written into Needs_Action/ by hand or another tool has no `received` entry: it comes
+  // in when the task loop first queues it.
+  const watched = new Set(
+    entries.filter((e) => e.event === "received" && typeof e.id === "string").map((e) => e.id),
+  );
+  const arrival = (entry: AuditEntry) =>
+    entry.event === "received" ||
+    (entry.event === "task" && entry.from === "new" && !watched.has(entry.id));
   for (const entry of entries) {
     const at = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
     if (Number.isNaN(at)) continue;
-    if (entry.event === "received" && typeof entry.id === "string") {
+    if (arrival(entry) && typeof entry.id === "string") {
       const times = received.get(entry.id) ?? [];
       times.push(at);
       received.set(entry.id, times);
@@ -79,7 +90,8 @@ export function computeMetrics(
   let itemsIn = 0, done = 0, rejected = 0, failed = 0, agentRuns = 0, agentSeconds = 0;
   const timesToDone: number[] = [];
   for (const { entry, at } of inPeriod) {
-    if (entry.event === "received") itemsIn++;
+    if (arrival(entry)) itemsIn++;
+    if (entry.event === "received") continue;
     else if (entry.event === "agent_run") {
       agentRuns++;
       if (typeof entry.seconds === "number" && Number.isFinite(entry.seconds)) {

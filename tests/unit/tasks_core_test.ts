@@ -360,3 +360,19 @@ Deno.test("percentile() takes the nearest rank", () => {
   assert.equal(percentile(twenty, 50), 10);
   assert.equal(percentile([], 50), null);
 });
+
+Deno.test("computeMetrics() counts an item written into Needs_Action/ by hand from its first queuing, and times it from there", () => {
+  const entries: AuditEntry[] = [
+    { ts: "2026-11-21T08:00:00.000Z", event: "received", who: "watcher", id: "drop" },
+    { ts: "2026-11-21T08:00:01.000Z", event: "task", id: "drop", from: "new", to: "queued" },
+    { ts: "2026-11-21T09:00:00.000Z", event: "task", id: "hand", from: "new", to: "queued" },
+    { ts: "2026-11-21T09:30:00.000Z", event: "task", id: "hand", from: "running", to: "done" },
+  ];
+  const metrics = computeMetrics(entries, {
+    since: new Date("2026-11-21T00:00:00.000Z"),
+    now: new Date("2026-11-21T12:00:00.000Z"),
+  });
+  assert.equal(metrics.items_in, 2, "the dropped file once, the hand-written note once");
+  assert.equal(metrics.done, 1);
+  assert.equal(metrics.time_to_done_p50_s, 1800);
+});
