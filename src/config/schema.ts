@@ -140,7 +140,9 @@ export const configSchema = z.strictObject({
     max_concurrent_tasks: wholeNumber("agent runs", 1).default(1),
     max_iterations: wholeNumber("attempts", 1).default(3),
     retry_backoff_s: wholeNumber("seconds").default(30),
-    agent_timeout_minutes: wholeNumber("minutes", 1).default(10),
+    agent_timeout_minutes: z.number({ error: "expected a number of minutes" }).positive({
+      error: "expected a positive number of minutes (0.5 is 30 seconds)",
+    }).default(10),
     priority_weights: z.strictObject({
       urgency: weight.default(0.4),
       deadline: weight.default(0.3),
@@ -262,7 +264,7 @@ export interface Config {
     max_iterations: number;
     /** Seconds before the second attempt; doubles with each further one. @default 30 */
     retry_backoff_s: number;
-    /** Minutes one agent run on an item may take. @default 10 */
+    /** Minutes one agent run on an item may take (a fraction is fine: 0.5 is 30 s). @default 10 */
     agent_timeout_minutes: number;
     /** Weights of the priority score's three parts. @default 0.4 / 0.3 / 0.3 */
     priority_weights: { urgency: number; deadline: number; sender: number };

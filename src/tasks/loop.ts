@@ -22,7 +22,7 @@ import { budgetLeft, usageFor, withRun } from "./budget.ts";
 import { type Checkpoint, readCheckpoint, withExit, writeCheckpoint } from "./checkpoint.ts";
 import { orderByPriority, scoreItem } from "./priority.ts";
 import { itemPrompt } from "./prompt.ts";
-import { nextAttemptAt, type TaskState } from "./states.ts";
+import { canMove, nextAttemptAt, type TaskState } from "./states.ts";
 
 /** The task loop's settings and its links to the rest of aiemp. */
 export interface TaskLoopOptions {
@@ -132,6 +132,7 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
   ) {
     const item = checkpoint!.items[id];
     const from = item.state;
+    if (!canMove(from, to)) log("error", `${id}: ${from} → ${to} is not a move of the task states`);
     item.state = to;
     item.state_since = now().toISOString();
     await updateNote(join(layout.root, item.file), { status: to, ...fields });
@@ -144,6 +145,9 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     const item = checkpoint!.items[id];
     const path = join(layout.root, item.file);
     const from = item.state;
+    if (!canMove(from, state)) {
+      log("error", `${id}: ${from} → ${state} is not a move of the task states`);
+    }
     await updateNote(path, { status: state }, {
       name: "outcome",
       heading: "## Outcome",

@@ -2,9 +2,6 @@
  * The task loop through the real CLI: items in Needs_Action/ are handed to the fake agent
  * (tests/fixtures/bin/claude, steered per item by a line "agent-test: MODE"), by priority, and end
  * in Done/ or Rejected/ with the owner's approvals, retries, a crash and a budget in between.
- *
- * Not here: an agent run stopped by `agent_timeout_minutes` (at least 1 minute, too slow for an
- * e2e test); the kill of a hanging run is covered by the crash and graceful-stop tests.
  */
 import assert from "node:assert/strict";
 import { readAuditLog } from "../../src/audit/mod.ts";
@@ -814,4 +811,23 @@ Deno.test("a day of mixed items flows through aiemp start into the right folders
   } finally {
     await server.close();
   }
+});
+
+Deno.test("an agent run that hangs past agent_timeout_minutes is stopped with everything it started, and counts as a failed attempt", async () => {
+  await withAiemp({
+    settings: settings().replace("agent_timeout_minutes: 1", "agent_timeout_minutes: 0.05") +
+      "  max_iterations: 1\n",
+  }, async (vault) => {
+    await writeTask(vault, { id: "slow", mode: "hang" });
+    const rejected = await landsIn(vault, "Rejected", "slow.md");
+    assert.match(
+      outcomeOf(rejected),
+      /ran longer than 3s and was stopped with everything it started/,
+    );
+    const pids = (await Deno.readTextFile(vault.file(".fake-agent.pids"))).trim().split(/\s+/);
+    assert.equal(pids.length, 2, "the agent and the sleep it started");
+    for (const pid of pids.map(Number)) {
+      assert.equal(await isAlive(pid), false, `process ${pid} of the hanging run is gone`);
+    }
+  });
 });
