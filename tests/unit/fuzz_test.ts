@@ -227,7 +227,11 @@ function assertPlain(value: unknown, path: unknown[] = []): void {
   if (value === null || ["string", "number", "boolean"].includes(typeof value)) return;
   assert.ok(typeof value === "object", `a ${typeof value} in the front matter`);
   const prototype = Object.getPrototypeOf(value);
-  assert.ok(prototype === Object.prototype || prototype === Array.prototype, String(value));
+  // (Not String(value) for the message: a note may well have a key named toString.)
+  assert.ok(
+    prototype === Object.prototype || prototype === Array.prototype,
+    Object.prototype.toString.call(value),
+  );
   assert.ok(!path.includes(value), "a value that contains itself");
   for (const inner of Object.values(value)) assertPlain(inner, [...path, value]);
 }
