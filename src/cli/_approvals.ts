@@ -1,21 +1,10 @@
 import type { Command } from "commander";
 import { historyOf, readAuditLog, verifyAuditLog } from "../audit/mod.ts";
-import type { Environment } from "../config/mod.ts";
 import { decideRequest } from "../orchestrator/mod.ts";
-import type { VaultLayout } from "../vault/mod.ts";
-import { type CliOutput, table } from "./_output.ts";
+import { type CommandContext, table } from "./_output.ts";
 
 /** What the approval and audit commands need from the program. */
-export interface ApprovalCommandContext {
-  /** Where results and messages go. */
-  out: CliOutput;
-  /** The environment, read once (the user's name comes from it). */
-  env: Environment;
-  /** The vault, resolved from --vault, $AIEMP_VAULT or the default. */
-  vault: () => VaultLayout;
-  /** Sets the exit code. */
-  setExit: (code: number) => void;
-}
+export type ApprovalCommandContext = CommandContext;
 
 /**
  * Adds `aiemp approve ID`, `aiemp reject ID [--reason TEXT]`, `aiemp audit verify` and

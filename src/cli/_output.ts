@@ -1,3 +1,6 @@
+import type { Environment } from "../config/mod.ts";
+import type { VaultLayout } from "../vault/mod.ts";
+
 /** Where the CLI writes: stdout for results, stderr for messages. Injectable for tests. */
 export interface CliOutput {
   /** Writes one line of results (stdout). */
@@ -26,4 +29,18 @@ export function duration(seconds: number): string {
 export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+}
+
+/** What a group of commands needs from the program. */
+export interface CommandContext {
+  /** Where results and messages go. */
+  out: CliOutput;
+  /** The environment, read once. */
+  env: Environment;
+  /** The vault, resolved from --vault, $AIEMP_VAULT or the default. */
+  vault: () => VaultLayout;
+  /** Sets the exit code. */
+  setExit: (code: number) => void;
+  /** The clock. @default () => new Date() */
+  now?: () => Date;
 }

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { Environment } from "../config/mod.ts";
 import {
   loadVaultRegistry,
   readState,
@@ -8,21 +7,10 @@ import {
 } from "../orchestrator/mod.ts";
 import { describeMiss, describeWhen, scheduleRows } from "../scheduler/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
-import { type CliOutput, table } from "./_output.ts";
+import { type CliOutput, type CommandContext, table } from "./_output.ts";
 
 /** What the schedule commands need from the program. */
-export interface ScheduleCommandContext {
-  /** Where results and messages go. */
-  out: CliOutput;
-  /** The environment, read once. */
-  env: Environment;
-  /** The vault, resolved from --vault, $AIEMP_VAULT or the default. */
-  vault: () => VaultLayout;
-  /** Sets the exit code. */
-  setExit: (code: number) => void;
-  /** The clock. @default () => new Date() */
-  now?: () => Date;
-}
+export type ScheduleCommandContext = CommandContext;
 
 /** A vault's schedules, their records, and the entries that were refused (told on stderr). */
 async function schedulesOf(layout: VaultLayout, out: CliOutput, now: Date) {

@@ -5,7 +5,7 @@ import { type Environment, loadConfig } from "../config/mod.ts";
 import { readStatus } from "../orchestrator/mod.ts";
 import { readCheckpoint, type TaskMetrics } from "../tasks/mod.ts";
 import { listNames, type VaultLayout } from "../vault/mod.ts";
-import type { CliOutput } from "./_output.ts";
+import type { CliOutput, CommandContext } from "./_output.ts";
 import {
   dashboardText,
   metricsLines,
@@ -16,17 +16,7 @@ import {
 } from "./_task_views.ts";
 
 /** What the task-loop commands need from the program. */
-export interface TaskCommandContext {
-  /** Where results and messages go. */
-  out: CliOutput;
-  /** The environment, read once (the settings honour DRY_RUN). */
-  env: Environment;
-  /** The vault, resolved from --vault, $AIEMP_VAULT or the default. */
-  vault: () => VaultLayout;
-  /** Sets the exit code. */
-  setExit: (code: number) => void;
-  /** The clock. @default () => new Date() */
-  now?: () => Date;
+export interface TaskCommandContext extends CommandContext {
   /**
    * Whether stdout is a terminal: only then is the screen cleared between frames.
    * @default () => Deno.stdout.isTerminal()
