@@ -29,9 +29,10 @@ export {
   type SubprocessComponent,
 } from "./subprocess_child.ts";
 export { type ComponentContext, serveComponent } from "./worker_side.ts";
-export type {
-  ComponentLogLevel,
-  ComponentMessage,
-  ComponentOrder,
-  ComponentReport,
+export {
+  type ComponentLogLevel,
+  type ComponentMessage,
+  type ComponentOrder,
+  type ComponentReport,
+  NeedsOwner,
 } from "./protocol.ts";

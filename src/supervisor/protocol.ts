@@ -7,6 +7,7 @@ export type ComponentReport =
   | { kind: "activity"; text: string; counter?: string }
   | { kind: "ready" }
   | { kind: "exited"; summary?: Record<string, unknown> }
+  | { kind: "needs_owner"; reason: string }
   | { kind: "pong"; n: number };
 
 /** What the main thread tells every component worker. */
@@ -21,4 +22,13 @@ export interface ComponentMessage {
   kind: string;
   /** The message's own data, by kind. */
   [field: string]: unknown;
+}
+
+/**
+ * Thrown by a component that cannot go on until the owner acts (a revoked token, a logged-out
+ * session): it is paused at once with the reason, instead of being restarted into the same wall.
+ */
+export class NeedsOwner extends Error {
+  /** Always `"NeedsOwner"`; how the Worker boundary recognises it. */
+  override name = "NeedsOwner";
 }

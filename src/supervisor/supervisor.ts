@@ -1,3 +1,4 @@
+import { NeedsOwner } from "./protocol.ts";
 import {
   DEFAULT_RESTART_POLICY,
   nextRestart,
@@ -245,6 +246,15 @@ export function createSupervisor(
       if (!again) {
         set(child.id, { state: failure === undefined ? "exited" : "failed" });
         if (options.awaitRestarts === false) return;
+        if (await sleep(child.id, Infinity, signal) === "aborted") return;
+        isRestart = false;
+        continue;
+      }
+      if (failure instanceof NeedsOwner) {
+        const why =
+          `${child.description} is paused: ${failure.message}. Then run 'aiemp restart ${child.id}'`;
+        log("error", why);
+        options.onPause?.(set(child.id, { state: "paused" }), why);
         if (await sleep(child.id, Infinity, signal) === "aborted") return;
         isRestart = false;
         continue;

@@ -1,4 +1,4 @@
-import type { ComponentMessage, ComponentReport } from "./protocol.ts";
+import { type ComponentMessage, type ComponentReport, NeedsOwner } from "./protocol.ts";
 
 /** How to run one component as a Worker. */
 export interface WorkerComponent {
@@ -68,6 +68,7 @@ export function runWorkerComponent(spec: WorkerComponent, signal: AbortSignal): 
         pongs.delete(message.n as number);
         return;
       }
+      if (message.kind === "needs_owner") return finish(new NeedsOwner(String(message.reason)));
       try {
         spec.onMessage(message, reply);
       } finally {

@@ -39,7 +39,16 @@ export function serveComponent<Init>(
         log: (level, text) => send({ kind: "log", level, message: text }),
         onMessage: (handler) => handlers.push(handler),
       };
-      body(context).then((summary) => send({ kind: "exited", summary: summary ?? undefined }));
+      body(context).then(
+        (summary) => send({ kind: "exited", summary: summary ?? undefined }),
+        (error) => {
+          // The owner must act: said as a message (a class does not cross the Worker boundary).
+          if (error instanceof Error && error.name === "NeedsOwner") {
+            return send({ kind: "needs_owner", reason: error.message });
+          }
+          throw error;
+        },
+      );
     } else if (message.kind === "stop") {
       stop.abort();
     } else if (message.kind === "ping") {

@@ -14,7 +14,7 @@ import {
 } from "../../src/supervisor/mod.ts";
 
 const BEHAVING = new URL("../fixtures/workers/behaving.ts", import.meta.url);
-type Mode = "stay" | "crash" | "hang" | "exit";
+type Mode = "stay" | "crash" | "hang" | "exit" | "owner";
 
 // ---- the restart policy, as a plain function of (history, now, uptime) ----
 
@@ -132,6 +132,20 @@ const FAST = {
   maxRestarts: 4,
   periodMs: 60_000,
 };
+
+Deno.test("a worker that needs its owner (a revoked token) is paused at once with the reason, not restarted", async () => {
+  let starts = 0;
+  const { lines, pauses, statuses } = await supervise(
+    [workerChild("mail", () => (starts++, "owner"))],
+    { policy: FAST },
+    (_lines, statuses) => statuses[0].state === "paused",
+  );
+  assert.equal(statuses[0].state, "paused");
+  assert.equal(starts, 1, "never restarted into the same wall");
+  assert.equal(pauses.length, 1);
+  assert.match(pauses[0], /revoked; run 'aiemp auth gmail'.*'aiemp restart mail'/);
+  assert.ok(!lines.some((line) => /restarting/.test(line)), lines.join("\n"));
+});
 
 Deno.test("a worker that keeps crashing is restarted with growing waits, then paused with the reason", async () => {
   const { lines, pauses, statuses } = await supervise(
