@@ -134,6 +134,23 @@ export const configSchema = z.strictObject({
   archive: z.strictObject({
     done_after_days: wholeNumber("days", 1).default(7),
   }).prefault({}),
+  gmail: z.strictObject({
+    enabled: flag.default(false),
+    check_interval_s: wholeNumber("seconds", 10).default(120),
+    query: z.string({ error: "expected a Gmail search, e.g. is:unread is:important" })
+      .default("is:unread is:important"),
+    max_per_check: wholeNumber("messages", 1).default(25),
+    after_note: z.enum(["nothing", "mark_read", "label"], {
+      error: "expected nothing, mark_read or label",
+    }).default("nothing"),
+    label: z.string({ error: "expected a Gmail label name" }).min(1).default("aiemp"),
+    max_attachment_mb: z.number({ error: "expected a number of megabytes" }).positive({
+      error: "expected a positive number of megabytes",
+    }).default(25),
+    api_root: webhookUrl.default("https://gmail.googleapis.com/"),
+    token_uri: webhookUrl.default("https://oauth2.googleapis.com/token"),
+    auth_uri: webhookUrl.default("https://accounts.google.com/o/oauth2/v2/auth"),
+  }).prefault({}),
   tasks: z.strictObject({
     enabled: flag.default(true),
     poll_interval_s: wholeNumber("seconds", 1).default(30),
@@ -251,6 +268,32 @@ export interface Config {
   archive: {
     /** Days after which an item in Done/ moves to `Done/Archive/YYYY-MM/`. @default 7 */
     done_after_days: number;
+  };
+  /** The Gmail channel: a watcher for important unread mail, and the send and reply actions. */
+  gmail: {
+    /** Whether the Gmail watcher runs (set up first with `aiemp auth gmail`). @default false */
+    enabled: boolean;
+    /** Seconds between checks. @default 120 */
+    check_interval_s: number;
+    /** Which messages become notes (Gmail's search syntax). @default "is:unread is:important" */
+    query: string;
+    /** Messages taken per check at most (the rest come at the next). @default 25 */
+    max_per_check: number;
+    /**
+     * What is done to a message once its note is written (never before): `nothing`,
+     * `mark_read`, or `label` (adds `label`). @default "nothing"
+     */
+    after_note: "nothing" | "mark_read" | "label";
+    /** The label added with `after_note: label`. @default "aiemp" */
+    label: string;
+    /** Attachments larger than this many megabytes are listed, not saved. @default 25 */
+    max_attachment_mb: number;
+    /** Where the Gmail API is (another address for tests or a proxy). @default Google's */
+    api_root: string;
+    /** Where OAuth tokens are refreshed and exchanged. @default Google's */
+    token_uri: string;
+    /** Where `aiemp auth gmail` sends the owner to consent. @default Google's */
+    auth_uri: string;
   };
   /** The task loop: drives every item in Needs_Action/ to Done/ or Rejected/ with the agent. */
   tasks: {
