@@ -16,6 +16,8 @@ serveComponent<InboxWorkerInit>(async ({ init, signal, send, log }) => {
     alert: (text) => send({ kind: "alert", text }),
   });
   if (init.once) return { notes: await watcher.sweep() };
+  // Up means able to take a drop: Inbox/ exists again (the owner may have removed it).
+  await Deno.mkdir(vaultLayout(init.vault).folder("Inbox"), { recursive: true });
   send({ kind: "ready" });
   await watcher.run(signal);
 });
