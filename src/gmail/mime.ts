@@ -1,0 +1,209 @@
+/**
+ * Outgoing mail as RFC 822 bytes, for Gmail's `users.messages.send` (the client's `sendRaw`
+ * encodes them as the base64url `raw` field).
+ *
+ * Built with nodemailer's MailComposer (`nodemailer/lib/mail-composer`) rather than `mimetext`:
+ * MailComposer has no dependencies, ships its own types, and gets the details right that
+ * `mimetext` (tried) gets wrong — it folds long headers into encoded words of at most 75
+ * characters (mimetext writes one over-long word), picks quoted-printable or base64 for non-ASCII
+ * text (mimetext labels UTF-8 text `7bit`), encodes non-ASCII attachment names per RFC 2231, and
+ * keeps lines under 78 characters. It runs on Deno's Node compatibility as it is: we hand it
+ * strings and buffers and take one buffer back, no streams of our own. File and URL access are
+ * switched off, so only the bytes given here can end up in a message.
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import MailComposer from "nodemailer/lib/mail-composer";
+
+/** A mailbox: an address with an optional display name (any Unicode; encoded as needed). */
+export interface MailAddress {
+  /** The display name, e.g. "Zoë Ñandú". */
+  name?: string;
+  /** The address itself, e.g. "zoe@example.com". */
+  address: string;
+}
+
+/** One or more mailboxes: `"a@x.com"`, `"Ann <a@x.com>"`, a {@linkcode MailAddress}, or a list. */
+export type MailAddresses = string | MailAddress | readonly (string | MailAddress)[];
+
+/** A file attached to an outgoing message. */
+export interface OutgoingAttachment {
+  /** The name the recipient sees (any Unicode; encoded as needed). */
+  filename: string;
+  /** Its MIME type. @default guessed from the name, else application/octet-stream */
+  contentType?: string;
+  /** Its bytes. */
+  content: Uint8Array;
+}
+
+/** Everything an outgoing message says. */
+export interface OutgoingMessage {
+  /** The sender. Gmail fills in the account's own address when it is missing. */
+  from?: MailAddresses;
+  /** The recipients. At least one of `to`, `cc` and `bcc` must name someone. */
+  to: MailAddresses;
+  /** Copy recipients. */
+  cc?: MailAddresses;
+  /**
+   * Blind copy recipients. Kept as a `Bcc:` header in the built bytes, because that is where
+   * Gmail's send reads them from (it removes the header before delivery).
+   */
+  bcc?: MailAddresses;
+  /** The subject (any Unicode; line breaks become spaces). */
+  subject: string;
+  /** The plain-text body. */
+  text: string;
+  /** An HTML version of the body; with it the message is multipart/alternative. */
+  html?: string;
+  /** For a reply: the Message-ID of the message replied to. */
+  inReplyTo?: string;
+  /** For a reply: the Message-IDs of the thread so far (a list or one space-separated string). */
+  references?: string | readonly string[];
+  /** Files to attach; with any, the message is multipart/mixed. */
+  attachments?: readonly OutgoingAttachment[];
+  /** The `Date:` header. @default the time of building */
+  date?: Date;
+  /**
+   * The `Message-ID:` header, e.g. `<unique@example.com>`.
+   * @default a random one at the sender's domain (`localhost` without `from`)
+   */
+  messageId?: string;
+}
+
+/**
+ * Builds an outgoing message as raw RFC 822 bytes (CRLF line ends): plain text, optionally with
+ * an HTML alternative (multipart/alternative), attachments (multipart/mixed), non-ASCII subjects
+ * and display names as RFC 2047 encoded words, non-ASCII file names per RFC 2231, and the
+ * In-Reply-To and References headers of a reply. Throws a `TypeError` when there is no recipient.
+ *
+ * @example
+ * ```ts
+ * const raw = await buildMessage({
+ *   to: { name: "Zoë Ñandú", address: "zoe@example.com" },
+ *   subject: "Grüße",
+ *   text: "Hello",
+ * });
+ * await client.sendRaw(raw);
+ * ```
+ */
+export async function buildMessage(message: OutgoingMessage): Promise<Uint8Array> {
+  const to = addresses(message.to);
+  const cc = addresses(message.cc);
+  const bcc = addresses(message.bcc);
+  if (to.length + cc.length + bcc.length === 0) {
+    throw new TypeError(
+      "Cannot build the email: it names no recipient in to, cc or bcc; add at least one address",
+    );
+  }
+  const references = messageIds(message.references);
+  const composer = new MailComposer({
+    from: message.from === undefined ? undefined : addresses(message.from),
+    to,
+    cc: cc.length ? cc : undefined,
+    bcc: bcc.length ? bcc : undefined,
+    subject: oneLine(message.subject),
+    text: message.text,
+    html: message.html,
+    inReplyTo: message.inReplyTo ? oneLine(message.inReplyTo) : undefined,
+    references: references.length ? references : undefined,
+    date: message.date,
+    messageId: message.messageId ? oneLine(message.messageId) : undefined,
+    attachments: message.attachments?.map((attachment) => ({
+      filename: oneLine(attachment.filename),
+      contentType: attachment.contentType,
+      content: Buffer.from(
+        attachment.content.buffer,
+        attachment.content.byteOffset,
+        attachment.content.byteLength,
+      ),
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const node = composer.compile();
+  node.keepBcc = true;
+  const built = await new Promise<Uint8Array>((resolve, reject) => {
+    node.build((error, bytes) => error ? reject(error) : resolve(bytes));
+  });
+  return new Uint8Array(built.buffer, built.byteOffset, built.byteLength);
+}
+
+/** The headers of a reply, from the message replied to. */
+export interface ReplyHeaders {
+  /** The original's Message-ID; `""` when it had none (Gmail then threads by thread id). */
+  inReplyTo: string;
+  /** The original's References followed by its Message-ID (at most {@linkcode MAX_REFERENCES}). */
+  references: string[];
+  /** The original's subject with one `Re: ` in front (never `Re: Re: `). */
+  subject: string;
+}
+
+/**
+ * Message-IDs kept in a reply's References at most: the thread's first and its latest ones, as
+ * RFC 5322 allows, so a long thread does not grow the header without end.
+ */
+export const MAX_REFERENCES = 20;
+
+/**
+ * The threading headers and subject of a reply to `original`: In-Reply-To is its Message-ID,
+ * References its References plus its Message-ID (first and latest kept when there are many), and
+ * the subject gets `Re: ` unless it already starts with it (`Re:`, `RE:`, `Re[2]:`). With the
+ * original's thread id on the send request, Gmail files the reply in the same thread.
+ *
+ * @example
+ * ```ts
+ * replyHeaders({ messageId: "<b@x>", references: "<a@x>", subject: "RE: Invoice" });
+ * // { inReplyTo: "<b@x>", references: ["<a@x>", "<b@x>"], subject: "RE: Invoice" }
+ * ```
+ */
+export function replyHeaders(
+  original: { messageId: string; references?: string | readonly string[]; subject: string },
+): ReplyHeaders {
+  const messageId = messageIds(original.messageId)[0] ?? "";
+  const chain = messageIds(original.references).filter((id) => id !== messageId);
+  if (messageId) chain.push(messageId);
+  const references = chain.length <= MAX_REFERENCES
+    ? chain
+    : [chain[0], ...chain.slice(chain.length - (MAX_REFERENCES - 1))];
+  return { inReplyTo: messageId, references, subject: replySubject(original.subject) };
+}
+
+/** `subject` with one `Re: ` in front, unless it already starts with `Re:` in any case. */
+export function replySubject(subject: string): string {
+  const clean = oneLine(subject);
+  return /^re\s*(\[\d+\]|\(\d+\))?\s*:/i.test(clean) ? clean : `Re: ${clean}`.trimEnd();
+}
+
+/** Message-IDs in a header value or list: each `<…>` token, else each word in angle brackets. */
+function messageIds(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const text = typeof value === "string" ? value : value.join(" ");
+  const bracketed = text.match(/<[^<>\s]+>/g);
+  const ids = bracketed ?? text.split(/\s+/).filter(Boolean).map((word) => `<${word}>`);
+  return [...new Set(ids)];
+}
+
+function addresses(value: MailAddresses | undefined): (string | MailAddress)[] {
+  if (value === undefined) return [];
+  const list: readonly (string | MailAddress)[] = typeof value === "string" || !isList(value)
+    ? [value]
+    : value;
+  return list
+    .map((entry) =>
+      typeof entry === "string" ? oneLine(entry) : {
+        name: entry.name === undefined ? undefined : oneLine(entry.name),
+        address: oneLine(entry.address),
+      }
+    )
+    .filter((entry) => typeof entry === "string" ? entry !== "" : entry.address !== "");
+}
+
+function isList(value: MailAddresses): value is readonly (string | MailAddress)[] {
+  return Array.isArray(value);
+}
+
+/** A header value on one line: line breaks and other control characters become spaces. */
+function oneLine(value: string): string {
+  // deno-lint-ignore no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+}
