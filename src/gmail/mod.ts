@@ -35,3 +35,4 @@ export {
   readMail,
   type ReadMailOptions,
 } from "./mail_note.ts";
+export * from "./credentials.ts";

@@ -4,6 +4,8 @@
  * must not do against exactly these.
  * @module
  */
+import { join } from "node:path";
+import { type GmailEndpoints, gmailWorkerPermissions } from "../gmail/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 
 /**
@@ -24,7 +26,7 @@ const NOTHING: Deno.PermissionOptionsObject = {
 };
 
 /** The built-in components that run as Workers over the vault. */
-export type VaultComponent = "inbox" | "executor";
+export type VaultComponent = "inbox" | "executor" | "gmail";
 
 /**
  * The places in the vault each component works in; it may read and write there and nowhere else.
@@ -35,6 +37,9 @@ function placesOf(component: VaultComponent, layout: VaultLayout): string[] {
     case "inbox":
       // Claims move dropped files out of Inbox/; notes and originals go to Needs_Action/.
       return [layout.folder("Inbox"), layout.folder("Needs_Action"), layout.inboxClaims];
+    case "gmail":
+      // Notes and saved attachments go to Needs_Action/; the ids already taken to .aiemp/gmail/.
+      return [layout.folder("Needs_Action"), join(layout.internal, "gmail")];
     case "executor":
       // Claims move approved files into .aiemp/inflight/; results go to Done/ or Rejected/, and
       // an interrupted or expired request back to Pending_Approval/.
@@ -62,8 +67,22 @@ export function vaultComponentPermissions(
 }
 
 /**
+ * Permissions of the Gmail watcher: its folders of the vault (as {@linkcode vaultComponentPermissions}),
+ * Google's OAuth and Gmail hosts from the settings, the environment variables Google's libraries
+ * read, nothing else. Its credentials come in its start data, so it never reads the secrets.
+ */
+export function gmailWatcherPermissions(
+  layout: VaultLayout,
+  endpoints: GmailEndpoints,
+): Deno.PermissionOptionsObject {
+  const places = placesOf("gmail", layout);
+  return gmailWorkerPermissions(endpoints, { read: places, write: places });
+}
+
+/**
  * Permissions of one action run: read the item and its attachments, reach only the hosts of that
- * action (`host:port`), write nothing. A dry run or an action with no host gets no network.
+ * action (`host:port`), read only the environment variables its client library needs (`env`),
+ * write nothing. A dry run or an action with no host gets no network.
  *
  * @example
  * ```ts
@@ -73,10 +92,12 @@ export function vaultComponentPermissions(
 export function actionRunPermissions(
   hosts: string[],
   readable: string[],
+  env: readonly string[] = [],
 ): Deno.PermissionOptionsObject {
   return {
     ...NOTHING,
     net: hosts.length > 0 ? hosts : false,
     read: readable.length > 0 ? readable : false,
+    env: env.length > 0 ? [...env] : false,
   };
 }
