@@ -47,6 +47,7 @@ const WRITE_RETRY_MS = 2000;
 
 const COUNTER_LABELS: Record<string, string> = {
   files_received: "Files received",
+  emails_received: "Emails received",
   approvals_executed: "Approvals executed",
   approvals_failed: "Approvals failed or rejected",
   tasks_run: "Scheduled tasks run",

@@ -1,14 +1,34 @@
 import { isAbsolute, join } from "node:path";
 import type { Config, ExternalWatcherConfig, RestartSettings } from "../config/mod.ts";
-import type { RestartKind, RestartPolicy, SubprocessComponent } from "../supervisor/mod.ts";
+import {
+  NeedsOwner,
+  type RestartKind,
+  type RestartPolicy,
+  type SubprocessComponent,
+} from "../supervisor/mod.ts";
 import { EXECUTOR_WORKER, type ExecutorWorkerInit } from "../executor/mod.ts";
-import { vaultComponentPermissions } from "../sandbox/mod.ts";
+import {
+  GMAIL_AUTH_COMMAND,
+  GmailAuthError,
+  type GmailCredentials,
+  readGmailCredentials,
+} from "../gmail/mod.ts";
+import { gmailWatcherPermissions, vaultComponentPermissions } from "../sandbox/mod.ts";
+import { SecretError, type SecretStore } from "../secrets/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
-import { INBOX_WORKER, type InboxWorkerInit } from "../watchers/mod.ts";
+import {
+  GMAIL_WORKER,
+  type GmailWorkerInit,
+  INBOX_WORKER,
+  type InboxWorkerInit,
+} from "../watchers/mod.ts";
+
+/** The built-in components that run as Workers. */
+export type WorkerId = "inbox" | "gmail" | "executor";
 
 /** A component the orchestrator will supervise. */
 export type PlannedComponent =
-  | { id: "inbox" | "executor"; description: string; kind: "worker" }
+  | { id: WorkerId; description: string; kind: "worker" }
   | { id: string; description: string; kind: "subprocess"; watcher: ExternalWatcherConfig };
 
 /**
@@ -19,6 +39,9 @@ export function plannedComponents(config: Config, noWatchers: boolean): PlannedC
   const list: PlannedComponent[] = [];
   if (config.inbox.enabled && !noWatchers) {
     list.push({ id: "inbox", description: "Inbox watcher", kind: "worker" });
+  }
+  if (config.gmail.enabled && !noWatchers) {
+    list.push({ id: "gmail", description: "Gmail watcher", kind: "worker" });
   }
   if (config.approvals.enabled) {
     list.push({ id: "executor", description: "Approval executor", kind: "worker" });
@@ -100,16 +123,51 @@ export interface WorkerPlan {
   /** Its permissions, from the one table in src/sandbox/. */
   permissions: Deno.PermissionOptionsObject;
   /** What it is started with. */
-  init: InboxWorkerInit | ExecutorWorkerInit;
+  init: InboxWorkerInit | GmailWorkerInit | ExecutorWorkerInit;
 }
 
-/** How a built-in component runs as a Worker: the one place its module and permissions meet. */
-export function workerOf(
-  id: "inbox" | "executor",
-  layout: VaultLayout,
-  config: Config,
-  once: boolean,
-): WorkerPlan {
+/** What {@linkcode workerOf} plans a Worker with. */
+export interface WorkerContext {
+  /** The vault. */
+  layout: VaultLayout;
+  /** The settings. */
+  config: Config;
+  /** `--once`: one sweep, then the Worker ends. */
+  once: boolean;
+  /** Where the Gmail watcher's credentials are read. @default none: the watcher is paused */
+  secrets?: SecretStore;
+}
+
+/**
+ * How a built-in component runs as a Worker: the one place its module and permissions meet.
+ * The Gmail watcher's credentials are read here from `secrets`, in the main thread, and go to the
+ * Worker in its start data; when they are missing or unreadable this throws
+ * {@linkcode NeedsOwner} naming `aiemp auth gmail`, so the watcher is paused, not restarted.
+ */
+export function workerOf(id: WorkerId, context: WorkerContext): WorkerPlan {
+  const { layout, config, once, secrets } = context;
+  if (id === "gmail") {
+    const { gmail } = config;
+    const endpoints = { apiRoot: gmail.api_root, tokenUri: gmail.token_uri };
+    return {
+      module: GMAIL_WORKER,
+      permissions: gmailWatcherPermissions(layout, endpoints),
+      init: {
+        vault: layout.root,
+        credentials: gmailCredentialsOf(secrets),
+        ...endpoints,
+        settings: {
+          query: gmail.query,
+          maxPerCheck: gmail.max_per_check,
+          afterNote: gmail.after_note,
+          label: gmail.label,
+          maxAttachmentMb: gmail.max_attachment_mb,
+          checkIntervalMs: gmail.check_interval_s * 1000,
+        },
+        once,
+      },
+    };
+  }
   const permissions = vaultComponentPermissions(id, layout);
   if (id === "inbox") {
     return {
@@ -135,4 +193,24 @@ export function workerOf(
       once,
     },
   };
+}
+
+/** The owner's Gmail credentials from the secrets; what keeps them out is the owner's to fix. */
+function gmailCredentialsOf(secrets: SecretStore | undefined): GmailCredentials {
+  try {
+    if (!secrets) {
+      throw new GmailAuthError(
+        `Gmail is not set up: no secrets given; run '${GMAIL_AUTH_COMMAND}'`,
+      );
+    }
+    return readGmailCredentials(secrets);
+  } catch (error) {
+    if (error instanceof GmailAuthError) throw new NeedsOwner(error.message);
+    if (error instanceof SecretError) {
+      throw new NeedsOwner(
+        `Cannot read Gmail's credentials: ${error.message} (or store them again with '${GMAIL_AUTH_COMMAND}')`,
+      );
+    }
+    throw error;
+  }
 }

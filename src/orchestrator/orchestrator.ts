@@ -445,18 +445,26 @@ class Orchestrator {
       };
     }
     const logger = this.logging.component(id);
-    const worker = workerOf(component.id, this.layout, this.config, once);
     return {
       ...base,
       start: (run) => {
         if (once) run.ready();
-        return runWorkerComponent({
-          ...worker,
-          shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
-          setProbe: run.setProbe,
-          onMessage: (message, reply) =>
-            this.#onComponentMessage(id, message, reply, run.ready, logger),
-        }, run.signal).catch((error) => {
+        // Planned at each start: the Gmail watcher's credentials are read from the secrets then
+        // (missing ones pause it), so `aiemp restart gmail` after `aiemp auth gmail` uses the new.
+        return Promise.resolve().then(() =>
+          runWorkerComponent({
+            ...workerOf(component.id, {
+              layout: this.layout,
+              config: this.config,
+              once,
+              secrets: createSecretStore({ dir: this.layout.secrets, env: this.env.secrets }),
+            }),
+            shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
+            setProbe: run.setProbe,
+            onMessage: (message, reply) =>
+              this.#onComponentMessage(id, message, reply, run.ready, logger),
+          }, run.signal)
+        ).catch((error) => {
           this.#summaries[id] = { error: error instanceof Error ? error.message : String(error) };
           throw error;
         });
@@ -492,7 +500,7 @@ class Orchestrator {
         return;
       case "audit":
         this.#audit.append({
-          who: id === "inbox" ? "watcher" : "executor",
+          who: id === "inbox" || id === "gmail" ? "watcher" : "executor",
           ...message.entry as AuditEntry,
         }).catch((error) => this.#auditFailed(error, message.entry as AuditEntry));
         return;
@@ -516,7 +524,12 @@ class Orchestrator {
   }
 
   async #performAdmitted(item: ApprovedItem, attempt: number): Promise<ExecutionOutcome> {
-    const settings = { webhooks: this.config.webhooks, userAgent: `aiemp/${VERSION}` };
+    const settings = {
+      webhooks: this.config.webhooks,
+      userAgent: `aiemp/${VERSION}`,
+      gmail: { apiRoot: this.config.gmail.api_root, tokenUri: this.config.gmail.token_uri },
+      vault: this.layout.root,
+    };
     try {
       // Secrets are read per item, so a fixed file or a new one counts at the next approval.
       const secrets = createSecretStore({

@@ -17,6 +17,18 @@ export {
   type InspectLimits,
 } from "./inbox/inspect.ts";
 export type { InboxWorkerInit } from "./inbox/worker_init.ts";
+export {
+  createGmailWatcher,
+  type GmailWatcher,
+  type GmailWatcherOptions,
+  type GmailWatcherSettings,
+  type MailCheck,
+  nextCheckDelay,
+  seenIdsPath,
+} from "./gmail/gmail_watcher.ts";
+export type { GmailWorkerInit } from "./gmail/worker_init.ts";
 
 /** Entry module of the inbox watcher's Worker. */
 export const INBOX_WORKER = new URL("./inbox/worker.ts", import.meta.url);
+/** Entry module of the Gmail watcher's Worker. */
+export const GMAIL_WORKER = new URL("./gmail/worker.ts", import.meta.url);

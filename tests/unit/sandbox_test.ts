@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { findActionType } from "../../src/actions/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { workerOf } from "../../src/orchestrator/components.ts";
-import { actionRunPermissions } from "../../src/sandbox/mod.ts";
+import { actionRunPermissions, gmailWatcherPermissions } from "../../src/sandbox/mod.ts";
 import { VAULT_FOLDERS, vaultLayout } from "../../src/vault/mod.ts";
 import type { Probe } from "../fixtures/probe_worker.ts";
 
@@ -110,7 +110,7 @@ const config = loadConfig(undefined, {}, {});
 Deno.test("the inbox watcher works in Inbox/ and Needs_Action/ only: no approvals, no network, no programs, no environment", async () => {
   const f = await fixture();
   try {
-    const { permissions } = workerOf("inbox", f.layout, config, false);
+    const { permissions } = workerOf("inbox", { layout: f.layout, config, once: false });
     const folder = (name: (typeof VAULT_FOLDERS)[number]) => f.layout.folder(name);
     await assertOnly(permissions, [
       ["read Inbox/", { op: "read", path: join(folder("Inbox"), "note.md") }],
@@ -136,7 +136,7 @@ Deno.test("the inbox watcher works in Inbox/ and Needs_Action/ only: no approval
 Deno.test("the approval executor works in the approval folders only: no inbox, no audit log, no network, no programs, no environment", async () => {
   const f = await fixture();
   try {
-    const { permissions } = workerOf("executor", f.layout, config, false);
+    const { permissions } = workerOf("executor", { layout: f.layout, config, once: false });
     const folder = (name: (typeof VAULT_FOLDERS)[number]) => f.layout.folder(name);
     await assertOnly(permissions, [
       ["read Approved/", { op: "read", path: join(folder("Approved"), "note.md") }],
@@ -152,6 +152,45 @@ Deno.test("the approval executor works in the approval folders only: no inbox, n
     ]);
     assert.equal(f.connections(), 0);
   } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("the Gmail watcher reaches only Google's hosts from the settings and writes only its notes: no approvals, no secrets, no programs", async () => {
+  const f = await fixture();
+  const google = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("{}"),
+  );
+  try {
+    const api = `http://127.0.0.1:${google.addr.port}`;
+    const permissions = gmailWatcherPermissions(f.layout, {
+      apiRoot: `${api}/`,
+      tokenUri: `${api}/token`,
+    });
+    const folder = (name: (typeof VAULT_FOLDERS)[number]) => f.layout.folder(name);
+    await assertOnly(permissions, [
+      ["reach the Gmail API it was given", {
+        op: "fetch",
+        url: `${api}/gmail/v1/users/me/profile`,
+      }],
+      ["write Needs_Action/", { op: "write", path: join(folder("Needs_Action"), "EMAIL_1.md") }],
+    ], [
+      ["read a file outside the vault", { op: "read", path: f.outside }],
+      ["read a secret", { op: "read", path: join(f.layout.secrets, "token") }],
+      ["write the audit log", { op: "write", path: f.layout.audit }],
+      ["write Approved/", { op: "write", path: join(folder("Approved"), "EMAIL_x.md") }],
+      ["write Pending_Approval/", {
+        op: "write",
+        path: join(folder("Pending_Approval"), "EMAIL_x.md"),
+      }],
+      ["connect to another port", { op: "connect", port: f.port }],
+      ["run a program", { op: "run", program: "true" }],
+      ["read the environment beyond what Google's libraries read", { op: "env", name: "HOME" }],
+    ]);
+    assert.equal(f.connections(), 0);
+  } finally {
+    await google.shutdown();
     await f.cleanup();
   }
 });
