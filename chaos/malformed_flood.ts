@@ -38,7 +38,7 @@ function malformed(n: number, url: string): [name: string, content: string | Uin
     case 8:
       return [`WEBHOOK_binary_${n}.md`, crypto.getRandomValues(new Uint8Array(256))];
     default:
-      return [`EMAIL_${n}.md`, `---\nid: e${n}\nto: a@example.com\n---\nnot built yet\n`];
+      return [`LINKEDIN_${n}.md`, `---\nid: l${n}\n---\nnot built yet\n`];
   }
 }
 
@@ -134,7 +134,7 @@ export const malformedFlood: Scenario = {
       ];
       return {
         injected: [
-          `${count} malformed files renamed into Approved/ within ${landingMs} ms: unclosed and invalid front matter, a list for front matter, no action, an unknown action, a non-Markdown file, an ftp:// URL, empty files, binary .md files, an unbuilt action (EMAIL_)`,
+          `${count} malformed files renamed into Approved/ within ${landingMs} ms: unclosed and invalid front matter, a list for front matter, no action, an unknown action, a non-Markdown file, an ftp:// URL, empty files, binary .md files, an unbuilt action (LINKEDIN_)`,
         ],
         checks,
       };

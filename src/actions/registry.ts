@@ -1,9 +1,15 @@
 import type { ActionType } from "./types.ts";
 import { confirmTaskAction } from "./confirm_task.ts";
+import { isEmailReply, replyEmailAction, sendEmailAction } from "./gmail.ts";
 import { webhookAction } from "./webhook.ts";
 
 /** Every action this build can perform. Channels add theirs here. */
-export const ACTION_TYPES: readonly ActionType[] = [webhookAction, confirmTaskAction];
+export const ACTION_TYPES: readonly ActionType[] = [
+  webhookAction,
+  confirmTaskAction,
+  sendEmailAction,
+  replyEmailAction,
+];
 
 /**
  * Action names of file-name prefixes (DESIGN.md), for files without an `action:` field. Some name
@@ -23,12 +29,15 @@ const PREFIX_ACTIONS: Record<string, string> = {
 };
 
 /**
- * The action an approved file asks for: its `action:` field, else its file-name prefix.
+ * The action an approved file asks for: its `action:` field, else its file-name prefix. A mail
+ * prefix (`EMAIL_`, `GMAIL_`) on a file that names the thread or message it answers
+ * (`thread_id`, `in_reply_to`, `references` or `gmail_id`) asks for `reply_email`.
  *
  * @example
  * ```ts
  * actionOf("WEBHOOK_deploy.md", {}); // "webhook"
  * actionOf("note.md", { action: "send_email" }); // "send_email"
+ * actionOf("EMAIL_re.md", { thread_id: "18e2f0a9c4b1d3e7" }); // "reply_email"
  * actionOf("note.md", {}); // undefined
  * ```
  */
@@ -40,7 +49,9 @@ export function actionOf(
   if (typeof declared === "string" && declared.trim() !== "") return declared.trim().toLowerCase();
   const upper = fileName.toUpperCase();
   const prefix = Object.keys(PREFIX_ACTIONS).find((p) => upper.startsWith(p));
-  return prefix ? PREFIX_ACTIONS[prefix] : undefined;
+  if (!prefix) return undefined;
+  const action = PREFIX_ACTIONS[prefix];
+  return action === "send_email" && isEmailReply(frontMatter) ? "reply_email" : action;
 }
 
 /** The action type of that name or alias, if this build has it. */

@@ -5,9 +5,10 @@ import type { ActionResult, PreparedAction } from "./types.ts";
 const RUN_WORKER = new URL("./run_worker.ts", import.meta.url);
 
 /**
- * Performs a prepared action in a fresh Worker that can reach only `prepared.hosts` and read only
- * `prepared.readable`. It is cut off after `timeoutMs`, or when `signal` aborts (shutdown): then
- * the result says it may have reached the remote.
+ * Performs a prepared action in a fresh Worker that can reach only `prepared.hosts`, read only
+ * `prepared.readable` and only the environment variables in `prepared.env`. It is cut off after
+ * `timeoutMs`, or when `signal` aborts (shutdown): then the result says it may have reached the
+ * remote.
  */
 export async function runActionSandboxed(
   action: string,
@@ -22,7 +23,7 @@ export async function runActionSandboxed(
   try {
     await runWorkerComponent({
       module: RUN_WORKER,
-      permissions: actionRunPermissions(prepared.hosts, prepared.readable),
+      permissions: actionRunPermissions(prepared.hosts, prepared.readable, prepared.env),
       init: { action, request: prepared.request },
       shutdownMs: 1000,
       onMessage(message) {

@@ -29,6 +29,16 @@ export interface ActionSettings {
    * never be put in a summary or a result: write `[secret NAME]` there instead.
    */
   secret(name: string): string;
+  /**
+   * Where the Gmail actions connect (`gmail.api_root`, `gmail.token_uri` in aiemp.yaml).
+   * @default Google's endpoints
+   */
+  gmail?: { apiRoot: string; tokenUri: string };
+  /**
+   * The vault's top folder, against which attachment paths in an item are resolved.
+   * @default none: an item naming an attachment is refused, saying so
+   */
+  vault?: string;
 }
 
 /**
@@ -40,16 +50,26 @@ export interface PreparedAction {
   hosts: string[];
   /** Files the run may read (the item and its attachments). */
   readable: string[];
+  /**
+   * Environment variables the run may read: those its client library reads (Deno refuses the
+   * others with `NotCapable` rather than answering `undefined`). @default none
+   */
+  env?: readonly string[];
   /** What would be sent, with secrets left out: recorded for dry runs and in the result. */
   summary: Record<string, unknown>;
   /** Handed to `perform` inside the sandboxed run. */
   request: unknown;
 }
 
-/** How an action ended. `retryable` is true only when trying again cannot repeat its effect. */
+/**
+ * How an action ended. `retryable` is true only when trying again cannot repeat its effect.
+ * `mayHaveActed` says the remote may have acted although the action failed (a 5xx or a timeout
+ * while a message was being sent): the executor never retries it and hands it back to the owner
+ * as interrupted, "may have been sent".
+ */
 export type ActionResult =
   | { ok: true; remoteId?: string; detail?: string }
-  | { ok: false; retryable: boolean; reason: string };
+  | { ok: false; retryable: boolean; reason: string; mayHaveActed?: boolean };
 
 /** An approved item that cannot be acted on as written; the message says what to change. */
 export class ActionInputError extends Error {

@@ -76,17 +76,34 @@ async function performAttempt(
   );
   if (announced) return announced;
   if (options.dryRun) return { ok: true, dryRun: true, wouldSend: prepared.summary };
-  const result = await runActionSandboxed(type.name, prepared, {
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-  });
+  const result = asOutcome(
+    await runActionSandboxed(type.name, prepared, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    }),
+  );
   // The action has happened (or not): failing to record that must not change what is reported.
   await options.audit.append(
-    result.ok
-      ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail }
-      : { event: "failed", ...base, retryable: result.retryable, reason: result.reason },
+    result.ok ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail } : {
+      event: "failed",
+      ...base,
+      retryable: result.retryable,
+      reason: result.reason,
+      ...(result.interrupted ? { may_have_acted: true } : {}),
+    },
   ).catch((error) => options.onAuditError?.(error));
   return result;
+}
+
+/**
+ * The outcome of a run's result. A failure after which the remote may have acted (`mayHaveActed`,
+ * e.g. a 5xx while a message was being sent) is `interrupted` and never retryable: the dispatcher
+ * hands it back to the owner in Pending_Approval/, marked "may have been sent".
+ */
+function asOutcome(result: ExecutionOutcome): ExecutionOutcome {
+  if (result.ok || !result.mayHaveActed) return result;
+  const { mayHaveActed: _mayHaveActed, ...rest } = result;
+  return { ...rest, retryable: false, interrupted: true };
 }
 
 /** The secret `name`, or an {@linkcode ActionInputError} whose message says how to fix it. */

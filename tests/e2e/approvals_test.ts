@@ -186,14 +186,14 @@ Deno.test("malformed approvals go to Rejected/ with the reason, and the executor
       );
       assert.equal(note.frontMatter.status, "rejected");
     });
-    await t.step("an action that comes with a later channel (EMAIL_ prefix)", async () => {
+    await t.step("an action that comes with a later channel (LINKEDIN_ prefix)", async () => {
       const note = await approveAndWait(
         vault,
         "Rejected",
-        "EMAIL_hi.md",
-        "---\nid: e1\nto: a@b.c\n---\nHi\n",
+        "LINKEDIN_hi.md",
+        "---\nid: l1\n---\nHi\n",
       );
-      assert.match(String(note.frontMatter.error), /unknown action 'send_email'/);
+      assert.match(String(note.frontMatter.error), /unknown action 'linkedin_post'/);
     });
     await t.step("no action and no prefix", async () => {
       const note = await approveAndWait(

@@ -209,10 +209,12 @@ Deno.test("handleApproved() rejects an action this version cannot perform, namin
 
 Deno.test("handleApproved() rejects a prefixed item whose action is not built yet", async () => {
   await withDispatcher([ok()], async (f) => {
-    await f.dispatcher.handleApproved(await f.approve("EMAIL_client.md", "---\nid: e1\n---\nHi\n"));
+    await f.dispatcher.handleApproved(
+      await f.approve("LINKEDIN_post.md", "---\nid: l1\n---\nHi\n"),
+    );
     assert.equal(f.executor.calls.length, 0);
-    const note = parseNote(await f.read("Rejected", "EMAIL_client.md"));
-    assert.match(String(note.frontMatter.error), /send_email/);
+    const note = parseNote(await f.read("Rejected", "LINKEDIN_post.md"));
+    assert.match(String(note.frontMatter.error), /linkedin_post/);
   });
 });
 
