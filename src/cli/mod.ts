@@ -18,6 +18,7 @@ import { ScheduleError } from "../scheduler/mod.ts";
 import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 import { registerApprovalCommands } from "./_approvals.ts";
+import { registerAuthCommands } from "./_auth.ts";
 import { registerScheduleCommands } from "./_schedules.ts";
 import { registerTaskCommands } from "./_tasks.ts";
 
@@ -176,5 +177,6 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
   registerScheduleCommands(program, { out, env, vault, setExit });
   registerApprovalCommands(program, { out, env, vault, setExit });
   registerTaskCommands(program, { out, env, vault, setExit });
+  registerAuthCommands(program, { out, env, vault, setExit });
   return program;
 }

@@ -36,3 +36,4 @@ export {
   type ReadMailOptions,
 } from "./mail_note.ts";
 export * from "./credentials.ts";
+export * from "./auth_flow.ts";

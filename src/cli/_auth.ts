@@ -1,0 +1,427 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { type Config, type Environment, loadConfig } from "../config/mod.ts";
+import {
+  checkGmail,
+  clientOf,
+  CONSENT_TIMEOUT_MS,
+  GMAIL_SECRETS,
+  GmailAuthError,
+  type GmailCredentials,
+  gmailScopeNeeds,
+  grantFile,
+  importSeeds,
+  readGmailCredentials,
+  refreshTokenOf,
+  runConsentFlow,
+  type ScopeNeed,
+} from "../gmail/mod.ts";
+import { createSecretStore, redactSecrets, rememberSecret, SecretError } from "../secrets/mod.ts";
+import type { VaultLayout } from "../vault/mod.ts";
+import type { CommandContext } from "./_output.ts";
+
+/** Where the README explains how to get an OAuth client. */
+const README_SECTION = `the README's "Gmail" section`;
+
+/** An expected failure of an auth command: its message is the whole story. */
+class AuthError extends Error {
+  override name = "AuthError";
+}
+
+/**
+ * Adds `aiemp auth gmail [--client FILE] [--import DIR] [--refresh-token-file FILE]
+ * [--no-browser]` and `aiemp auth status [--json]` to the program.
+ */
+export function registerAuthCommands(program: Command, context: CommandContext): void {
+  const { out, setExit } = context;
+  // Nothing these commands print holds a secret; masking is the second line of defence.
+  const masked = {
+    ...context,
+    out: {
+      out: (line: string) => out.out(redactSecrets(line)),
+      err: (line: string) => out.err(redactSecrets(line)),
+    },
+  };
+  const run = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      const expected = [AuthError, SecretError, GmailAuthError].some((kind) =>
+        error instanceof kind
+      );
+      if (!expected) throw error;
+      masked.out.err(`aiemp: ${(error as Error).message}`);
+      setExit(1);
+    }
+  };
+
+  const auth = program.command("auth").description("sign aiemp in to outside services");
+  auth.command("gmail")
+    .description(
+      "sign in to Gmail (OAuth in your browser) and keep the grant in .aiemp/secrets/ (README: Gmail)",
+    )
+    .option("--client <file>", "Google's credentials.json of your OAuth client (Desktop app)")
+    .option("--import <dir>", "take credentials.json and token.json from this folder instead")
+    .option(
+      "--refresh-token-file <file>",
+      "store this refresh token as it is (a proxy set-up without a consent screen)",
+    )
+    .option(
+      "--no-browser",
+      "your browser is on another machine: paste here the address it could not open",
+    )
+    .action((options) => run(() => authGmail(options, masked)));
+
+  auth.command("status")
+    .description("whether the Gmail credentials work and have the scopes aiemp needs (exit 0/1)")
+    .option("--json", "print JSON")
+    .action((options) => run(() => authStatus(options.json === true, masked)));
+}
+
+interface GmailAuthOptions {
+  client?: string;
+  import?: string;
+  refreshTokenFile?: string;
+  browser: boolean;
+}
+
+async function authGmail(options: GmailAuthOptions, context: CommandContext) {
+  const { out, env, setExit } = context;
+  const layout = context.vault();
+  await requireVault(layout);
+  const config = await readConfig(layout, env);
+  if (options.import !== undefined && options.refreshTokenFile !== undefined) {
+    throw new AuthError("Give --import DIR or --refresh-token-file FILE, not both");
+  }
+  if (options.import !== undefined) return await importFrom(options.import, options, context);
+
+  const client = await clientFor(
+    layout,
+    env,
+    options.client,
+    options.refreshTokenFile === undefined,
+  );
+  if (options.refreshTokenFile !== undefined) {
+    return await storePlainToken(options.refreshTokenFile, layout, context);
+  }
+
+  const outcome = await runConsentFlow({
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    authUri: config.gmail.auth_uri,
+    tokenUri: config.gmail.token_uri,
+    pasted: options.browser ? undefined : stdinLines(),
+    show(url, redirectUri) {
+      out.out(
+        `Open this address in a browser, sign in to the Google account aiemp should use and approve (waiting ${
+          CONSENT_TIMEOUT_MS / 60_000
+        } minutes):`,
+      );
+      out.out("");
+      out.out(url);
+      out.out("");
+      out.out(
+        options.browser
+          ? `Google then sends your browser back to ${redirectUri}, where aiemp is waiting.`
+          : `Google then sends your browser to ${redirectUri}/?…, which it cannot open on another machine: copy that whole address from its address bar and paste it here.`,
+      );
+    },
+  });
+  if (!outcome.ok) throw new AuthError(outcome.message);
+  const { grant } = outcome;
+  rememberSecret(grant.refreshToken);
+  const tokenUri = config.gmail.token_uri;
+  await writeSecret(layout, GMAIL_SECRETS.token, grantFile({ ...grant, tokenUri }));
+  out.out(
+    `Signed in. The grant is in .aiemp/secrets/${GMAIL_SECRETS.token} (readable by you only).`,
+  );
+  out.out(`Scopes granted: ${grant.scopes.join(" ")}`);
+  const missing = grant.scopesFromAnswer
+    ? gmailScopeNeeds(grant.scopes, { changesLabels: changesLabels(config) }).filter((n) => !n.ok)
+    : [];
+  for (const need of missing) {
+    out.err(
+      `aiemp: the grant does not allow aiemp to ${need.use} (${need.by}); run 'aiemp auth gmail' again and tick every box on Google's consent page`,
+    );
+  }
+  if (missing.length === 0) nextSteps(context);
+  setExit(missing.length ? 1 : 0);
+}
+
+async function importFrom(dir: string, options: GmailAuthOptions, context: CommandContext) {
+  const layout = context.vault();
+  const config = await readConfig(layout, context.env);
+  const token = await readText(join(dir, "token.json"));
+  if (token === undefined) {
+    throw new AuthError(
+      `Cannot find ${
+        join(dir, "token.json")
+      }: --import expects the folder that holds token.json and credentials.json`,
+    );
+  }
+  const credentials = options.client !== undefined
+    ? await readText(options.client)
+    : await readText(join(dir, "credentials.json"));
+  if (options.client !== undefined && credentials === undefined) {
+    throw new AuthError(
+      `Cannot find ${options.client}; give the path of Google's credentials.json`,
+    );
+  }
+  const imported = importSeeds({ credentials, token }, config.gmail.token_uri);
+  if (!imported.ok) throw new AuthError(`Cannot import from ${dir}: ${imported.message}`);
+  rememberSecret(token);
+  rememberSecret(imported.secrets.token);
+  if (credentials) rememberSecret(credentials);
+  await writeSecret(layout, GMAIL_SECRETS.client, imported.secrets.client);
+  await writeSecret(layout, GMAIL_SECRETS.token, imported.secrets.token);
+  const { out } = context;
+  out.out(
+    `Imported ${dir}: the OAuth client into .aiemp/secrets/${GMAIL_SECRETS.client}, the grant into .aiemp/secrets/${GMAIL_SECRETS.token} (both readable by you only; the old access token was left out).`,
+  );
+  if (imported.secrets.scopes.length) {
+    out.out(`Scopes token.json lists: ${imported.secrets.scopes.join(" ")}`);
+  }
+  nextSteps(context);
+}
+
+async function storePlainToken(file: string, layout: VaultLayout, context: CommandContext) {
+  const text = await readText(file);
+  if (text === undefined) {
+    throw new AuthError(`Cannot find ${file}; give the file that holds the refresh token`);
+  }
+  const token = refreshTokenOf(text);
+  if (!token) {
+    throw new AuthError(
+      `${file} holds no refresh token: expected the token alone on one line, or JSON with refresh_token`,
+    );
+  }
+  rememberSecret(token);
+  await writeSecret(layout, GMAIL_SECRETS.refreshToken, `${token}\n`);
+  const { out } = context;
+  out.out(
+    `Stored the refresh token in .aiemp/secrets/${GMAIL_SECRETS.refreshToken} (readable by you only).`,
+  );
+  // A gmail_token.json would be used before it: keep the old grant under another name.
+  const grant = join(layout.secrets, GMAIL_SECRETS.token);
+  if (await exists(grant)) {
+    const stamp = (context.now?.() ?? new Date()).toISOString().replace(/[-:]/g, "").slice(0, 15);
+    const kept = `${GMAIL_SECRETS.token}.replaced-${stamp}`;
+    await Deno.rename(grant, join(layout.secrets, kept));
+    out.out(`The previous grant, which would have been used first, is now .aiemp/secrets/${kept}.`);
+  }
+  nextSteps(context);
+}
+
+/** The OAuth client: copied from `file` into the secrets, or the one stored there. */
+async function clientFor(
+  layout: VaultLayout,
+  env: Environment,
+  file: string | undefined,
+  forConsent: boolean,
+): Promise<{ clientId: string; clientSecret?: string }> {
+  if (file === undefined) {
+    let text: string;
+    try {
+      text = createSecretStore({ dir: layout.secrets, env: env.secrets }).read(
+        GMAIL_SECRETS.client,
+      );
+    } catch (error) {
+      if (!(error instanceof SecretError) || !/Cannot find the secret/.test(error.message)) {
+        throw error;
+      }
+      throw new AuthError(
+        `No OAuth client yet: run 'aiemp auth gmail --client credentials.json' with the file Google Cloud gives for an OAuth client ID of type "Desktop app" (${README_SECTION} says how)`,
+      );
+    }
+    const client = clientOf(text);
+    if (!client) {
+      throw new AuthError(
+        `.aiemp/secrets/${GMAIL_SECRETS.client} is not an OAuth client file; run 'aiemp auth gmail --client credentials.json' (${README_SECTION})`,
+      );
+    }
+    return client;
+  }
+  const text = await readText(file);
+  if (text === undefined) {
+    throw new AuthError(
+      `Cannot find ${file}; give the path of the credentials.json Google Cloud let you download`,
+    );
+  }
+  const client = clientOf(text);
+  if (!client) {
+    throw new AuthError(
+      `${file} is not an OAuth client file: expected the credentials.json of an OAuth client ID from Google Cloud (${README_SECTION})`,
+    );
+  }
+  if (forConsent && isWebClient(text)) {
+    throw new AuthError(
+      `${file} is a "Web application" client, which cannot use aiemp's loopback address; create an OAuth client ID of type "Desktop app" and download its credentials.json (${README_SECTION})`,
+    );
+  }
+  rememberSecret(text);
+  if (client.clientSecret) rememberSecret(client.clientSecret);
+  await writeSecret(layout, GMAIL_SECRETS.client, text);
+  return client;
+}
+
+function isWebClient(text: string): boolean {
+  try {
+    const data = JSON.parse(text);
+    return Boolean(data?.web) && !data?.installed;
+  } catch {
+    return false;
+  }
+}
+
+function nextSteps(context: CommandContext) {
+  context.out.out(
+    "Next: check it with 'aiemp auth status', set gmail.enabled: true in aiemp.yaml and run 'aiemp start' (if aiemp is already running: 'aiemp restart gmail').",
+  );
+}
+
+/** What `aiemp auth status --json` prints. */
+interface AuthStatus {
+  usable: boolean;
+  credentials: boolean;
+  works?: boolean;
+  account?: string;
+  scopes?: string[];
+  needs?: { use: ScopeNeed["use"]; by: ScopeNeed["by"]; ok: boolean }[];
+  problem?: string;
+}
+
+async function authStatus(json: boolean, context: CommandContext) {
+  const { out, env, setExit } = context;
+  const layout = context.vault();
+  const config = await readConfig(layout, env);
+  const status = await gmailStatus(layout, config, env);
+  setExit(status.usable ? 0 : 1);
+  if (json) return out.out(JSON.stringify(status, null, 2));
+  out.out(`Gmail credentials: ${status.credentials ? "present in .aiemp/secrets/" : "missing"}`);
+  if (status.works !== undefined) {
+    out.out(
+      status.works ? `Sign-in: works (the account is ${status.account})` : "Sign-in: does not work",
+    );
+  }
+  if (status.scopes) out.out(`Scopes: ${status.scopes.join(" ") || "(none)"}`);
+  for (const need of status.needs ?? []) {
+    out.out(`  ${need.use} (${need.by}): ${need.ok ? "yes" : "NO"}`);
+  }
+  out.out(status.usable ? "Gmail is usable." : `Gmail is not usable: ${status.problem}`);
+}
+
+async function gmailStatus(
+  layout: VaultLayout,
+  config: Config,
+  env: Environment,
+): Promise<AuthStatus> {
+  let credentials: GmailCredentials;
+  try {
+    credentials = readGmailCredentials(
+      createSecretStore({ dir: layout.secrets, env: env.secrets }),
+    );
+  } catch (error) {
+    if (!(error instanceof GmailAuthError || error instanceof SecretError)) throw error;
+    return { usable: false, credentials: false, problem: error.message };
+  }
+  const check = await checkGmail({
+    ...credentials,
+    apiRoot: config.gmail.api_root,
+    tokenUri: config.gmail.token_uri,
+  });
+  if (!check.ok) {
+    const fix = check.name === "GmailAuthError"
+      ? ""
+      : `; check the network and gmail.api_root / gmail.token_uri, or run 'aiemp auth gmail'`;
+    return { usable: false, credentials: true, works: false, problem: `${check.message}${fix}` };
+  }
+  const needs = gmailScopeNeeds(check.token.scopes, { changesLabels: changesLabels(config) });
+  const lacking = needs.filter((need) => !need.ok);
+  return {
+    usable: lacking.length === 0,
+    credentials: true,
+    works: true,
+    account: check.profile.emailAddress,
+    scopes: check.token.scopes,
+    needs: needs.map(({ use, by, ok }) => ({ use, by, ok })),
+    ...(lacking.length
+      ? {
+        problem: `the token does not let aiemp ${
+          lacking.map((n) => `${n.use} (${n.by})`).join(" or ")
+        }; run 'aiemp auth gmail' and allow everything on Google's consent page`,
+      }
+      : {}),
+  };
+}
+
+/** Whether the watcher changes a message's labels after writing its note. */
+function changesLabels(config: Config): boolean {
+  return config.gmail.after_note !== "nothing";
+}
+
+async function requireVault(layout: VaultLayout) {
+  const info = await Deno.stat(layout.root).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new AuthError(
+      `Cannot find the vault ${layout.root}; create it with 'aiemp vault init' or give --vault DIR`,
+    );
+  }
+}
+
+async function readConfig(layout: VaultLayout, env: Environment): Promise<Config> {
+  const text = await readText(layout.config);
+  return loadConfig(text, env, {}, layout.config);
+}
+
+/** A file's text, or undefined when there is no such file. */
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new AuthError(`Cannot read ${path}: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/**
+ * Writes a secret file atomically (a temporary file in the same folder, then a rename), mode
+ * 0600, creating `.aiemp/secrets/` with mode 0700 when it is missing.
+ */
+async function writeSecret(layout: VaultLayout, name: string, text: string): Promise<void> {
+  const posix = Deno.build.os !== "windows";
+  if (!(await exists(layout.secrets))) {
+    await Deno.mkdir(layout.secrets, { recursive: true, mode: 0o700 });
+    if (posix) await Deno.chmod(layout.secrets, 0o700);
+  }
+  const file = join(layout.secrets, name);
+  const temp = join(layout.secrets, `.${name}.${crypto.randomUUID()}.tmp`);
+  try {
+    await Deno.writeTextFile(temp, text, { mode: 0o600, createNew: true });
+    if (posix) await Deno.chmod(temp, 0o600);
+    await Deno.rename(temp, file);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw new AuthError(
+      `Cannot write ${file}: ${
+        error instanceof Error ? error.message : error
+      }; check that aiemp may write to ${layout.secrets}`,
+    );
+  }
+}
+
+/** The lines typed or pasted on stdin. */
+async function* stdinLines(): AsyncIterable<string> {
+  let buffer = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
+      yield buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+    }
+  }
+  if (buffer) yield buffer;
+}
