@@ -92,6 +92,11 @@ export interface GmailClient {
    * `GmailServerError` / `GmailNetworkError` and must treat the send as "maybe sent".
    */
   sendRaw(rfc822: Uint8Array, threadId?: string): Promise<{ id: string; threadId: string }>;
+  /**
+   * The id of the label called `name` (any case; Gmail's own labels such as `STARRED` are their own
+   * ids), or undefined when the account has none by that name. Gmail labels messages by id.
+   */
+  labelIdOf(name: string): Promise<string | undefined>;
   /** The account's address and counts; proves the token works with Gmail. */
   profile(): Promise<GmailProfile>;
   /**
@@ -309,6 +314,17 @@ export function createGmailClient(options: GmailClientOptions): GmailClient {
           requestBody: threadId ? { raw, threadId } : { raw },
         }, methodOptions));
       return { id: data.id ?? "", threadId: data.threadId ?? "" };
+    },
+    async labelIdOf(name) {
+      const { data } = await call(
+        "labels.list",
+        "idempotent",
+        () => api.users.labels.list({ userId: "me" }, methodOptions),
+      );
+      const wanted = name.trim().toLowerCase();
+      return (data.labels ?? []).find((label) =>
+        label.id?.toLowerCase() === wanted || label.name?.toLowerCase() === wanted
+      )?.id ?? undefined;
     },
     async profile() {
       const { data } = await call(

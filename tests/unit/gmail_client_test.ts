@@ -540,3 +540,12 @@ Deno.test("an aborted signal ends a retry wait with the signal's reason and send
     assert.equal(fake.requestsTo("profile").length, 0);
   });
 });
+
+Deno.test("labelIdOf() finds a label by its name in any case, Gmail's own by their id, and none for an unknown name", async () => {
+  await withFake(async (fake) => {
+    const { client } = clientOn(fake);
+    assert.equal(await client.labelIdOf("AIEMP"), "Label_1");
+    assert.equal(await client.labelIdOf("starred"), "STARRED");
+    assert.equal(await client.labelIdOf("no such label"), undefined);
+  });
+});

@@ -34,6 +34,7 @@ serveComponent<GmailWorkerInit>(async ({ init, signal, send, log }) => {
     activity: (text, counter) => send({ kind: "activity", text, counter }),
     record: (entry) => send({ kind: "audit", entry }),
     alert: (text) => send({ kind: "alert", text }),
+    resolveLabel: (name) => client.labelIdOf(name),
   });
   if (init.once) {
     const check = await watcher.check(signal);
