@@ -56,16 +56,20 @@ Deno.test("mail flows in as a note, the agent drafts a reply, and the approved r
     const run = await startAiemp(vault.path);
     try {
       const reply = `EMAIL_reply_EMAIL_${original.id}.md`;
-      await waitFor(
-        async () => (await filesIn(vault.file("Pending_Approval"))).includes(reply),
-        "the agent's reply in Pending_Approval/",
+      // The task waits for the owner once the loop has judged the agent's run.
+      const note = await waitFor(
+        async () => {
+          const text = await Deno.readTextFile(
+            vault.file("Needs_Action", `EMAIL_${original.id}.md`),
+          ).catch(() => "");
+          const note = text ? parseNote(text) : undefined;
+          return note?.frontMatter.status === "waiting_approval" && note;
+        },
+        "the task to wait for the owner's approval",
         20_000,
       );
-      const note = parseNote(
-        await Deno.readTextFile(vault.file("Needs_Action", `EMAIL_${original.id}.md`)),
-      );
       assert.equal(note.frontMatter.trust, "untrusted");
-      assert.equal(note.frontMatter.status, "waiting_approval");
+      assert.deepEqual(note.frontMatter.approvals, [reply]);
       assert.equal(fake.sent.length, 0, "nothing goes out before the owner approves");
 
       await waitUntilPending(vault, reply);
