@@ -43,6 +43,11 @@ export interface AgentRun {
   durationMs: number;
   /** Set when the run was stopped: by its timeout, or by `signal` (aiemp shutting down). */
   stopped?: "timeout" | "aborted";
+  /**
+   * Set when the agent cannot run at all — not installed, not logged in, or its settings file
+   * unsafe: a problem of the set-up, not of the work it was given.
+   */
+  unavailable?: true;
 }
 
 const POSIX = Deno.build.os !== "windows";
@@ -133,7 +138,9 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
   const took = () => Math.round(performance.now() - started);
   const limit = options.maxOutputBytes ?? 1_000_000;
   const unsafe = await agentSettingsProblem(options.cwd, settingsFileOf(options));
-  if (unsafe) return { ok: false, output: "", error: unsafe, durationMs: took() };
+  if (unsafe) {
+    return { ok: false, output: "", error: unsafe, durationMs: took(), unavailable: true };
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(options.command, {
@@ -151,7 +158,7 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
       : `cannot run the agent '${options.command}': ${
         error instanceof Error ? error.message : error
       }`;
-    return { ok: false, output: "", error: why, durationMs: took() };
+    return { ok: false, output: "", error: why, durationMs: took(), unavailable: true };
   }
   options.onStart?.(child.pid);
   let stopped: "timeout" | "aborted" | undefined;
@@ -178,13 +185,14 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
     const [output, errors] = [stdout.text, stderr.text];
     if (status.success && !stopped) return { ok: true, output, durationMs: took() };
     const lastLine = errors.trim().split("\n").pop() ?? "";
+    const loggedOut = !stopped && notLoggedIn(`${output}\n${errors}`);
     const why = stopped === "timeout"
       ? `it ran longer than ${
         Math.round(options.timeoutMs / 1000)
       }s and was stopped with everything it started`
       : stopped === "aborted"
       ? "it was stopped because aiemp is shutting down"
-      : notLoggedIn(`${output}\n${errors}`)
+      : loggedOut
       ? "it is not logged in; run it once in a terminal and log in (for Claude Code: `claude`, " +
         "then /login, or set ANTHROPIC_API_KEY for the service)"
       : `it exited with code ${status.code}${lastLine ? `: ${lastLine}` : ""}`;
@@ -194,6 +202,7 @@ export async function runAgent(prompt: string, options: AgentOptions): Promise<A
       error: `the agent '${options.command}' failed: ${why}`,
       durationMs: took(),
       stopped,
+      ...(loggedOut ? { unavailable: true as const } : {}),
     };
   } finally {
     clearTimeout(timer);

@@ -276,7 +276,7 @@ class Orchestrator {
         }),
       record: (entry) =>
         this.#audit.append(entry).catch((error) => this.#auditFailed(error, entry)),
-      alert: (text) => this.board.setAlert("tasks", text),
+      alert: (kind, text) => this.board.setAlert(`tasks:${kind}`, text),
       activity: (text) => this.board.addActivity(text),
       log: (level, message) => this.#log[level === "warning" ? "warn" : level](message),
       now: this.now,

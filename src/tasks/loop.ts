@@ -43,8 +43,11 @@ export interface TaskLoopOptions {
   agentCommand: string;
   /** Appends to the audit log. */
   record(entry: AuditEntry): void;
-  /** Shows (or with an empty text clears) the loop's alert on the Dashboard. */
-  alert(text: string): void;
+  /**
+   * Shows (or with an empty text clears) one of the loop's alerts on the Dashboard: the daily
+   * budget is spent, or the agent cannot run at all.
+   */
+  alert(kind: "budget" | "agent", text: string): void;
   /** Told what became of each item, for the Dashboard's recent activity. @default discards it */
   activity?: (text: string) => void;
   /** Where log lines go. @default discards them */
@@ -82,6 +85,9 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
   /** Items whose run a crash cut off: their plan, if the agent finished it, is used as it is. */
   const interrupted = new Set<string>();
   let budgetAlert = "";
+  /** The alert of an agent that cannot run, and until when no run is started because of it. */
+  let agentAlert = "";
+  let heldOffUntil = 0;
   let saving = Promise.resolve();
   /** Set when something happened since the last sweep began; `resume` ends the wait for it. */
   let stirred = false;
@@ -422,6 +428,15 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
       // Cut off by a stop, not by the agent: the attempt does not count.
       return await move(id, "queued", "aiemp stopped during its agent run; queued again");
     }
+    if (run.unavailable) {
+      // The set-up is wrong, not the item: it waits, and runs are held off for a poll interval.
+      heldOffUntil = now().getTime() + settings.poll_interval_s * 1000;
+      agentAlert = `The agent cannot run: ${run.error}. Items wait in Needs_Action/ and are ` +
+        "taken up once it can";
+      options.alert("agent", agentAlert);
+      return await move(id, "queued", `the agent cannot run (${run.error}); queued again`);
+    }
+    if (agentAlert) options.alert("agent", agentAlert = "");
     const seconds = Math.round(run.durationMs / 100) / 10;
     checkpoint!.usage = withRun(usageFor(checkpoint!.usage, now()), seconds);
     options.record({
@@ -489,10 +504,11 @@ export function createTaskLoop(options: TaskLoopOptions): TaskLoop {
     );
     for (const { id } of queued) {
       if (running.size >= settings.max_concurrent_tasks) break;
+      if (now().getTime() < heldOffUntil) break;
       const usage = usageFor(checkpoint!.usage, now());
       const left = budgetLeft(usage, settings.daily_budget);
       const text = left.ok ? "" : `${left.why}; ${queued.length} item(s) wait in Needs_Action/`;
-      if (text !== budgetAlert) options.alert(budgetAlert = text);
+      if (text !== budgetAlert) options.alert("budget", budgetAlert = text);
       if (!left.ok) break;
       start(id);
       started++;

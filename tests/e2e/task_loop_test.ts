@@ -831,3 +831,25 @@ Deno.test("an agent run that hangs past agent_timeout_minutes is stopped with ev
     }
   });
 });
+
+Deno.test("an agent that cannot run (not installed) costs no attempt: the item waits under a Dashboard alert naming the fix", async () => {
+  await withAiemp({
+    settings: settings() + "agent:\n  command: no-such-agent-cli\n",
+  }, async (vault) => {
+    await writeTask(vault, { id: "patient", mode: "good" });
+    const dashboard = await waitFor(async () => {
+      const text = await Deno.readTextFile(vault.file("Dashboard.md"));
+      return text.includes("The agent cannot run") && text;
+    }, "the alert that the agent cannot run");
+    assert.match(
+      dashboard,
+      /no-such-agent-cli' was not found on PATH; install Claude Code or set agent\.command/,
+    );
+    const note = await taskWithStatus(vault, "patient", "queued");
+    assert.equal(note.frontMatter.attempts ?? 0, 0, "no attempt was used");
+    assert.ok(
+      await isFile(vault.file("Needs_Action", "patient.md")),
+      "the item waits, not rejected",
+    );
+  });
+});
