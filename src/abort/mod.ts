@@ -29,3 +29,24 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
 export function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => onAbort(signal, resolve));
 }
+
+/**
+ * Waits `ms`, or less when `signal` aborts first; resolves true when the wait was cut short.
+ *
+ * @example
+ * ```ts
+ * if (await delay(5000, signal)) return; // stopped while waiting
+ * ```
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const timer = setTimeout(() => finish(false), ms);
+    const forget = signal ? onAbort(signal, () => finish(true)) : () => {};
+    function finish(cut: boolean) {
+      clearTimeout(timer);
+      forget();
+      resolve(cut);
+    }
+  });
+}

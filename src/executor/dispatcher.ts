@@ -1,3 +1,4 @@
+import { delay } from "../abort/mod.ts";
 import { basename, extname, join } from "node:path";
 import { ACTION_TYPES, actionOf, type ApprovedItem, findActionType } from "../actions/mod.ts";
 import type { AuditEntry } from "../audit/mod.ts";
@@ -290,7 +291,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           options.retryDelayMs / 1000
         }s`,
       );
-      if (await stopped(options.retryDelayMs, signal)) return; // retried at the next start
+      if (await delay(options.retryDelayMs, signal)) return; // retried at the next start
     }
     // Only reached when no attempt was left to begin with: the last one was cut off by a stop.
     const error = record.lastError ??
@@ -548,19 +549,4 @@ class StorageFailure extends Error {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Waits `ms`; true when `signal` stopped the wait first. */
-function stopped(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(true);
-    const timer = setTimeout(() => done(false), ms);
-    const onAbort = () => done(true);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    function done(aborted: boolean) {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(aborted);
-    }
-  });
 }

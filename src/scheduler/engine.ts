@@ -1,3 +1,4 @@
+import { delay } from "../abort/mod.ts";
 import { nextRunTime, planTask } from "./is_due.ts";
 import { type MissedRun, type TaskRecord, withMiss, withRun } from "./record.ts";
 import type { ScheduledTask } from "./registry.ts";
@@ -86,7 +87,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { clock, store, log = () => {} } = options;
   const tickMs = options.tickMs ?? 30_000;
   const gapMs = options.gapMs ?? 2 * tickMs + 60_000;
-  const sleep = options.sleep ?? sleepFor;
+  const sleep = options.sleep ?? ((ms, signal) => delay(ms, signal).then(() => {}));
   /** Since when the scheduler has been looking without a gap; set by the first tick. */
   let watchingSince: Date | undefined;
   /** When the scheduler last looked at the clock: the end of a tick or of a run. */
@@ -201,17 +202,4 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   return { tick, trigger, run };
-}
-
-function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

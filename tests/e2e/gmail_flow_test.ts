@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parseNote } from "../../src/vault/mod.ts";
-import { startFakeGmail } from "../fixtures/fake_gmail.ts";
+import { startFakeGmail, storeFakeCredentials } from "../fixtures/fake_gmail.ts";
 import {
   filesIn,
   makeVault,
@@ -28,17 +28,6 @@ const MAIL = [
   "",
 ].join("\r\n");
 
-async function putCredentials(vault: TestVault, client: object, token: object) {
-  const dir = vault.file(".aiemp", "secrets");
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.chmod(dir, 0o700);
-  for (const [name, data] of [["gmail_client.json", client], ["gmail_token.json", token]]) {
-    const path = vault.file(".aiemp", "secrets", name as string);
-    await Deno.writeTextFile(path, JSON.stringify(data));
-    await Deno.chmod(path, 0o600);
-  }
-}
-
 Deno.test("mail flows in as a note, the agent drafts a reply, and the approved reply goes out once in the right thread", async () => {
   const fake = startFakeGmail();
   const vault = await makeVault(
@@ -47,11 +36,7 @@ Deno.test("mail flows in as a note, the agent drafts a reply, and the approved r
       "tasks:\n  enabled: true\n  poll_interval_s: 1\n  retry_backoff_s: 0\n",
   );
   try {
-    await putCredentials(
-      vault,
-      { client_id: fake.clientId, client_secret: fake.clientSecret },
-      { refresh_token: fake.refreshToken },
-    );
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     const original = fake.addMessage(MAIL);
     const run = await startAiemp(vault.path);
     try {

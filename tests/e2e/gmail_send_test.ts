@@ -8,28 +8,12 @@ import assert from "node:assert/strict";
 import PostalMime from "postal-mime";
 import { readAuditLog } from "../../src/audit/mod.ts";
 import { type Note, parseNote } from "../../src/vault/mod.ts";
-import { type FakeGmail, startFakeGmail } from "../fixtures/fake_gmail.ts";
+import { type FakeGmail, startFakeGmail, storeFakeCredentials } from "../fixtures/fake_gmail.ts";
 import { approve, filesIn, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
 
 /** The fake's endpoints; the watcher stays off, the actions need only the endpoints. */
 function settings(fake: FakeGmail): string {
   return `gmail:\n  enabled: false\n  api_root: ${fake.apiRoot}\n  token_uri: ${fake.tokenUri}\n`;
-}
-
-/** Puts the fake's OAuth client and refresh token in `.aiemp/secrets/` (0700 / 0600). */
-async function putCredentials(vault: TestVault, fake: FakeGmail): Promise<void> {
-  const dir = vault.file(".aiemp", "secrets");
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.chmod(dir, 0o700);
-  const files = {
-    "gmail_client.json": { client_id: fake.clientId, client_secret: fake.clientSecret },
-    "gmail_token.json": { refresh_token: fake.refreshToken },
-  };
-  for (const [name, data] of Object.entries(files)) {
-    const path = vault.file(".aiemp", "secrets", name);
-    await Deno.writeTextFile(path, JSON.stringify(data), { mode: 0o600 });
-    await Deno.chmod(path, 0o600);
-  }
 }
 
 /** Waits until `name` is in `folder` and its front matter says `field`; returns the note. */
@@ -86,7 +70,7 @@ Deno.test("aiemp start: an approved reply is sent exactly once in its thread and
   const fake = startFakeGmail();
   const vault = await makeVault(settings(fake));
   try {
-    await putCredentials(vault, fake);
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     const original = fake.addMessage(ORIGINAL);
     const run = await startAiemp(vault.path);
     const name = "EMAIL_invoice-2041-reply_20260312-0915.md";
@@ -135,7 +119,7 @@ Deno.test("aiemp start: a send answered 500 goes back to Pending_Approval/ as 'm
   const fake = startFakeGmail();
   const vault = await makeVault(settings(fake));
   try {
-    await putCredentials(vault, fake);
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     fake.failNext("send", 1, { status: 500 });
     const run = await startAiemp(vault.path);
     const name = "EMAIL_offer.md";

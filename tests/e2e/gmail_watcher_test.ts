@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readAuditLog } from "../../src/audit/mod.ts";
 import { parseNote } from "../../src/vault/mod.ts";
-import { type FakeGmail, startFakeGmail } from "../fixtures/fake_gmail.ts";
+import { type FakeGmail, startFakeGmail, storeFakeCredentials } from "../fixtures/fake_gmail.ts";
 import {
   aiemp,
   filesIn,
@@ -20,22 +20,6 @@ import {
 function settings(fake: FakeGmail): string {
   return `gmail:\n  enabled: true\n  check_interval_s: 10\n  api_root: ${fake.apiRoot}\n` +
     `  token_uri: ${fake.tokenUri}\n`;
-}
-
-/** Puts the fake's OAuth client and refresh token in `.aiemp/secrets/` (0700 / 0600). */
-async function putCredentials(vault: TestVault, fake: FakeGmail): Promise<void> {
-  const dir = vault.file(".aiemp", "secrets");
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.chmod(dir, 0o700);
-  const files = {
-    "gmail_client.json": { client_id: fake.clientId, client_secret: fake.clientSecret },
-    "gmail_token.json": { refresh_token: fake.refreshToken },
-  };
-  for (const [name, data] of Object.entries(files)) {
-    const path = vault.file(".aiemp", "secrets", name);
-    await Deno.writeTextFile(path, JSON.stringify(data), { mode: 0o600 });
-    await Deno.chmod(path, 0o600);
-  }
 }
 
 function mail(subject: string): string {
@@ -60,7 +44,7 @@ Deno.test("aiemp start: mail in Gmail becomes an untrusted note; a revoked token
   const vault = await makeVault(settings(fake));
   let run: RunningAiemp | undefined;
   try {
-    await putCredentials(vault, fake);
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     const { id } = fake.addMessage(mail("Contract renewal"));
     run = await startAiemp(vault.path);
     await run.waitForOutput("Started Gmail watcher");
@@ -140,7 +124,7 @@ Deno.test("aiemp start without Gmail credentials pauses the watcher naming `aiem
     );
     assert.equal(fake.requests.length, 0, "nothing was asked of Gmail");
 
-    await putCredentials(vault, fake);
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     const restarted = await aiemp(["restart", "gmail", "--vault", vault.path]);
     assert.equal(restarted.code, 0, restarted.stderr);
     await waitFor(
@@ -163,7 +147,7 @@ Deno.test("aiemp start --once checks Gmail once and reports the notes written", 
   const fake = startFakeGmail();
   const vault = await makeVault(settings(fake));
   try {
-    await putCredentials(vault, fake);
+    await storeFakeCredentials(vault.file(".aiemp", "secrets"), fake);
     fake.addMessage(mail("First"));
     fake.addMessage(mail("Second"));
     const result = await aiemp(["start", "--once", "--vault", vault.path]);

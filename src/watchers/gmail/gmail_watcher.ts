@@ -1,3 +1,4 @@
+import { delay } from "../../abort/mod.ts";
 import { join } from "node:path";
 import { type AuditEntry, sha256Hex } from "../../audit/mod.ts";
 import {
@@ -130,7 +131,7 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
   const record = options.record ?? (() => {});
   const activity = options.activity ?? (() => {});
   const alert = options.alert ?? (() => {});
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? ((ms, signal) => delay(ms, signal).then(() => {}));
   const resolveLabel = options.resolveLabel ?? ((name: string) => Promise.resolve(name));
   const pageSize = options.pageSize ?? 100;
   const maxListed = options.maxListed ?? 5000;
@@ -423,17 +424,4 @@ function isPlainGmailError(error: unknown): error is GmailError {
 
 function oneLine(text: string): string {
   return String(text ?? "").replace(/\s+/g, " ").trim();
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
