@@ -7,12 +7,17 @@
 import {
   GMAIL_AUTH_COMMAND,
   GmailAuthError,
+  type GmailClient,
   GmailError,
   GmailNetworkError,
   GmailRateLimit,
   GmailServerError,
-} from "../gmail/errors.ts";
-import type { GmailClient, OutgoingAttachment } from "../gmail/mod.ts";
+  loadGmailClient,
+  loadMailTools,
+  type MailTools,
+  type OutgoingAttachment,
+  replyHeaders,
+} from "../gmail/mod.ts";
 import { readVaultFile, VaultPathError } from "../vault/mod.ts";
 import type { EmailRequest } from "./gmail.ts";
 import type { ActionResult } from "./types.ts";
@@ -31,19 +36,19 @@ export async function sendPrepared(
   let stage: Stage = "preparing";
   try {
     // Loaded here: Google's libraries read environment variables as they load (see gmail.ts).
-    const gmail = await import("../gmail/mod.ts");
-    const client = gmail.createGmailClient({
+    const [{ createGmailClient }, mail] = await Promise.all([loadGmailClient(), loadMailTools()]);
+    const client = createGmailClient({
       ...request.credentials,
       apiRoot: request.endpoints.apiRoot,
       tokenUri: request.endpoints.tokenUri,
       ...(request.retry ? { retry: request.retry } : {}),
       signal,
     });
-    const thread = await threadingOf(request, client, gmail);
+    const thread = await threadingOf(request, client, mail);
     if ("ok" in thread) return thread;
     const attachments = await readAttachments(request);
     if (!Array.isArray(attachments)) return attachments;
-    const raw = await gmail.buildMessage({
+    const raw = await mail.buildMessage({
       to: request.to,
       cc: request.cc,
       bcc: request.bcc,
@@ -73,12 +78,12 @@ interface Threading {
 async function threadingOf(
   request: EmailRequest,
   client: GmailClient,
-  gmail: typeof import("../gmail/mod.ts"),
+  mail: MailTools,
 ): Promise<Threading | ActionResult> {
   const { reply } = request;
   if (!reply) return { subject: request.subject ?? "", references: [] };
   if (!reply.gmailId) {
-    const headers = gmail.replyHeaders({
+    const headers = replyHeaders({
       messageId: reply.inReplyTo ?? "",
       references: reply.references,
       subject: request.subject ?? "",
@@ -94,11 +99,11 @@ async function threadingOf(
         `the Gmail message ${reply.gmailId} is in thread ${original.threadId}, not in thread ${reply.threadId} as 'thread_id' says; nothing was sent. Fix or remove 'thread_id' and approve it again`,
     };
   }
-  const mail = gmail.readMail(original, { maxBodyChars: 1 });
-  const headers = gmail.replyHeaders({
-    messageId: mail.messageId,
-    references: mail.references,
-    subject: request.subject ?? mail.subject,
+  const read = mail.readMail(original, { maxBodyChars: 1 });
+  const headers = replyHeaders({
+    messageId: read.messageId,
+    references: read.references,
+    subject: request.subject ?? read.subject,
   });
   return { ...headers, threadId: original.threadId };
 }

@@ -2,24 +2,27 @@
  * `send_email` and `reply_email`: a message sent through the owner's Gmail account, new or as a
  * reply in its thread, with plain text, an optional HTML version and attachments from the vault.
  *
- * Only the small, library-free Gmail modules are imported here: this module is loaded by the
- * executor's Worker (through the registry), which may not read the environment variables that
- * Google's libraries read as they load. The run imports the client itself, in a Worker allowed
- * exactly those variables (`GMAIL_LIBRARY_ENV`) and Google's hosts.
+ * Only the light, library-free part of the Gmail module is loaded here: this module is loaded by
+ * the executor's Worker (through the registry), which may not read the environment variables that
+ * Google's libraries read as they load. The run loads the client and the mail tools itself, in a
+ * Worker allowed exactly those variables (`GMAIL_LIBRARY_ENV`) and Google's hosts.
  * @module
  */
-import { type GmailCredentials, readGmailCredentials } from "../gmail/credentials.ts";
 import {
+  GMAIL_AUTH_COMMAND,
   GMAIL_LIBRARY_ENV,
+  GmailAuthError,
+  type GmailCredentials,
   type GmailEndpoints,
   gmailHosts,
   GOOGLE_GMAIL_API_ROOT,
   GOOGLE_TOKEN_URI,
-} from "../gmail/endpoints.ts";
-import { GMAIL_AUTH_COMMAND, GmailAuthError } from "../gmail/errors.ts";
-import { replySubject } from "../gmail/mime.ts";
+  type MailAddress,
+  readGmailCredentials,
+  replySubject,
+  type RetryPolicy,
+} from "../gmail/mod.ts";
 import { rememberSecret } from "../secrets/mod.ts";
-import type { MailAddress, RetryPolicy } from "../gmail/mod.ts";
 import {
   attachmentReferences,
   checkAttachment,

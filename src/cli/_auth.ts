@@ -4,16 +4,12 @@ import { type Config, type Environment, loadConfig } from "../config/mod.ts";
 import {
   checkGmail,
   clientOf,
-  CONSENT_TIMEOUT_MS,
   GMAIL_SECRETS,
   GmailAuthError,
   type GmailCredentials,
-  gmailScopeNeeds,
-  grantFile,
-  importSeeds,
+  loadAuthFlow,
   readGmailCredentials,
   refreshTokenOf,
-  runConsentFlow,
   type ScopeNeed,
 } from "../gmail/mod.ts";
 import { createSecretStore, redactSecrets, rememberSecret, SecretError } from "../secrets/mod.ts";
@@ -105,6 +101,7 @@ async function authGmail(options: GmailAuthOptions, context: CommandContext) {
     return await storePlainToken(options.refreshTokenFile, layout, context);
   }
 
+  const { CONSENT_TIMEOUT_MS, gmailScopeNeeds, grantFile, runConsentFlow } = await loadAuthFlow();
   const outcome = await runConsentFlow({
     clientId: client.clientId,
     clientSecret: client.clientSecret,
@@ -167,6 +164,7 @@ async function importFrom(dir: string, options: GmailAuthOptions, context: Comma
       `Cannot find ${options.client}; give the path of Google's credentials.json`,
     );
   }
+  const { importSeeds } = await loadAuthFlow();
   const imported = importSeeds({ credentials, token }, config.gmail.token_uri);
   if (!imported.ok) throw new AuthError(`Cannot import from ${dir}: ${imported.message}`);
   rememberSecret(token);
@@ -335,6 +333,7 @@ async function gmailStatus(
       : `; check the network and gmail.api_root / gmail.token_uri, or run 'aiemp auth gmail'`;
     return { usable: false, credentials: true, works: false, problem: `${check.message}${fix}` };
   }
+  const { gmailScopeNeeds } = await loadAuthFlow();
   const needs = gmailScopeNeeds(check.token.scopes, { changesLabels: changesLabels(config) });
   const lacking = needs.filter((need) => !need.ok);
   return {

@@ -5,9 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-// endpoints.ts, not gmail's mod.ts: this table is loaded by Workers (the executor's, through the
-// actions) that must not load Google's libraries, which read environment variables as they load.
-import { type GmailEndpoints, gmailWorkerPermissions } from "../gmail/endpoints.ts";
+import { type GmailEndpoints, gmailWorkerPermissions } from "../gmail/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 
 /**

@@ -17,15 +17,8 @@ export {
   type InspectLimits,
 } from "./inbox/inspect.ts";
 export type { InboxWorkerInit } from "./inbox/worker_init.ts";
-export {
-  createGmailWatcher,
-  type GmailWatcher,
-  type GmailWatcherOptions,
-  type GmailWatcherSettings,
-  type MailCheck,
-  nextCheckDelay,
-  seenIdsPath,
-} from "./gmail/gmail_watcher.ts";
+// The Gmail watcher's core runs only in its Worker, which loads it (and the mail libraries) itself.
+export type { GmailWatcherSettings } from "./gmail/gmail_watcher.ts";
 export type { GmailWorkerInit } from "./gmail/worker_init.ts";
 
 /** Entry module of the inbox watcher's Worker. */

@@ -6,14 +6,7 @@
 import assert from "node:assert/strict";
 import { parseNote } from "../../src/vault/mod.ts";
 import { startFakeGmail, storeFakeCredentials } from "../fixtures/fake_gmail.ts";
-import {
-  filesIn,
-  makeVault,
-  startAiemp,
-  type TestVault,
-  waitFor,
-  waitUntilPending,
-} from "./_harness.ts";
+import { filesIn, makeVault, startAiemp, waitFor, waitUntilPending } from "./_harness.ts";
 
 const MAIL = [
   "From: Dana Lee <dana@acme.example>",

@@ -17,7 +17,7 @@ import {
   readRedirect,
   type RedirectHandler,
   runConsentFlow,
-} from "../../src/gmail/mod.ts";
+} from "../../src/gmail/auth_flow.ts";
 import { startFakeGmail } from "../fixtures/fake_gmail.ts";
 
 const AUTH_URI = "http://127.0.0.1:9/o/oauth2/v2/auth";

@@ -5,10 +5,9 @@
  * only the Gmail permissions. Waits between retries go to a recording fake sleep.
  */
 import assert from "node:assert/strict";
+import { createGmailClient, decodeBase64Url } from "../../src/gmail/client.ts";
 import {
   checkGmail,
-  createGmailClient,
-  decodeBase64Url,
   DEFAULT_RETRY_POLICY,
   GMAIL_LIBRARY_ENV,
   GmailAuthError,

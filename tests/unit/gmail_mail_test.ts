@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import PostalMime from "postal-mime";
 import { UNTRUSTED_MARKER } from "../../src/agent/mod.ts";
 import { parseNote, readSection, renderNote } from "../../src/vault/mod.ts";
-import type { GmailMessage } from "../../src/gmail/mod.ts";
+import { type GmailMessage, MAX_REFERENCES, replyHeaders } from "../../src/gmail/mod.ts";
 import { htmlToText } from "../../src/gmail/html_text.ts";
 import {
   attachmentsOf,
@@ -12,12 +12,7 @@ import {
   mailTaskId,
   readMail,
 } from "../../src/gmail/mail_note.ts";
-import {
-  buildMessage,
-  MAX_REFERENCES,
-  type OutgoingMessage,
-  replyHeaders,
-} from "../../src/gmail/mime.ts";
+import { buildMessage, type OutgoingMessage } from "../../src/gmail/mime.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -7,12 +7,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { AuditEntry } from "../../src/audit/mod.ts";
-import {
-  createGmailClient,
-  type GmailClient,
-  type GmailClientOptions,
-  GmailError,
-} from "../../src/gmail/mod.ts";
+import { createGmailClient } from "../../src/gmail/client.ts";
+import { type GmailClient, type GmailClientOptions, GmailError } from "../../src/gmail/mod.ts";
 import { NeedsOwner } from "../../src/supervisor/mod.ts";
 import { exists, parseNote, type VaultLayout, vaultLayout } from "../../src/vault/mod.ts";
 import {
@@ -22,7 +18,7 @@ import {
   type MailCheck,
   nextCheckDelay,
   seenIdsPath,
-} from "../../src/watchers/mod.ts";
+} from "../../src/watchers/gmail/gmail_watcher.ts";
 import { type FakeGmail, startFakeGmail } from "../fixtures/fake_gmail.ts";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");

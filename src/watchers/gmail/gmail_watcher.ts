@@ -2,7 +2,6 @@ import { delay } from "../../abort/mod.ts";
 import { join } from "node:path";
 import { type AuditEntry, sha256Hex } from "../../audit/mod.ts";
 import {
-  attachmentsOf,
   GMAIL_AUTH_COMMAND,
   GmailAuthError,
   type GmailClient,
@@ -11,8 +10,8 @@ import {
   GmailNetworkError,
   GmailRateLimit,
   GmailServerError,
-  mailNote,
-  mailTaskId,
+  loadMailTools,
+  type MailTools,
   type NoteAttachment,
 } from "../../gmail/mod.ts";
 import { NeedsOwner } from "../../supervisor/mod.ts";
@@ -75,6 +74,8 @@ export interface GmailWatcherOptions {
   pageSize?: number;
   /** Ids listed per check at most, while looking for ones not taken yet. @default 5000 */
   maxListed?: number;
+  /** Reads a message into its note. @default the Gmail mail tools, loaded at the first check */
+  mail?: MailTools;
 }
 
 /** How a check ended: done, or cut short by something that may pass by the next check. */
@@ -137,6 +138,7 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
   const maxListed = options.maxListed ?? 5000;
   const maxBytes = settings.maxAttachmentMb * 1024 * 1024;
   const notesFolder = layout.folder("Needs_Action");
+  let mailTools = options.mail;
   let seen: SeenIds | undefined;
   /** Whether messages not taken yet may sit beyond the pages the last check read. */
   let backlog = true;
@@ -187,9 +189,9 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
   }
 
   /** Saves the attachments that may be saved; lists the others with the reason. */
-  async function saveAttachments(message: GmailMessage, taskId: string) {
+  async function saveAttachments(message: GmailMessage, taskId: string, tools: MailTools) {
     const saved: NoteAttachment[] = [];
-    for (const attachment of attachmentsOf(message)) {
+    for (const attachment of tools.attachmentsOf(message)) {
       const { filename, mimeType, size } = attachment;
       const tooBig = `over gmail.max_attachment_mb (${settings.maxAttachmentMb} MB)`;
       if (size > maxBytes) {
@@ -229,7 +231,7 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
   }
 
   /** Takes one message: note, seen, then `afterNote`. True when a note was written. */
-  async function take(id: string, known: SeenIds): Promise<boolean> {
+  async function take(id: string, known: SeenIds, tools: MailTools): Promise<boolean> {
     let message: GmailMessage;
     try {
       message = await client.getMessage(id, "full");
@@ -244,15 +246,15 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
       );
       return false;
     }
-    const taskId = mailTaskId(message);
+    const taskId = tools.mailTaskId(message);
     const file = `${taskId}.md`;
     const notePath = join(notesFolder, file);
     let wrote = false;
     if (await exists(notePath)) {
       log("info", `Needs_Action/${file} exists already (taken before a stop); not written again`);
     } else {
-      const attachments = await saveAttachments(message, taskId);
-      const note = mailNote(message, { now: now(), attachments });
+      const attachments = await saveAttachments(message, taskId, tools);
+      const note = tools.mailNote(message, { now: now(), attachments });
       const text = renderNote(note.frontMatter, note.body);
       await writeFileAtomic(notePath, text);
       wrote = true;
@@ -384,10 +386,11 @@ export function createGmailWatcher(options: GmailWatcherOptions): GmailWatcher {
       let notes = 0;
       try {
         const known = seen ??= await openSeen();
+        const tools = mailTools ??= await loadMailTools();
         for (const id of [...afterPending]) await afterNote(id);
         for (const id of await newIds(known)) {
           if (signal?.aborted) return { ok: false, notes, reason: "stopped" };
-          if (await take(id, known)) notes++;
+          if (await take(id, known, tools)) notes++;
         }
       } catch (error) {
         return ended(error, notes, signal);

@@ -2,13 +2,14 @@
  * Worker entry of the Gmail watcher; runs with its vault folders, Google's OAuth and Gmail hosts
  * and the environment variables Google's libraries read (`gmailWatcherPermissions`).
  */
-import { createGmailClient, GmailAuthError } from "../../gmail/mod.ts";
+import { GmailAuthError, loadGmailClient } from "../../gmail/mod.ts";
 import { NeedsOwner, serveComponent } from "../../supervisor/mod.ts";
 import { vaultLayout } from "../../vault/mod.ts";
 import { createGmailWatcher } from "./gmail_watcher.ts";
 import type { GmailWorkerInit } from "./worker_init.ts";
 
 serveComponent<GmailWorkerInit>(async ({ init, signal, send, log }) => {
+  const { createGmailClient } = await loadGmailClient();
   let client;
   try {
     client = createGmailClient({
