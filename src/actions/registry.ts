@@ -3,6 +3,17 @@ import { confirmTaskAction } from "./confirm_task.ts";
 import { isEmailReply, replyEmailAction, sendEmailAction } from "./gmail.ts";
 import { webhookAction } from "./webhook.ts";
 
+/**
+ * The Worker entry of each action's run (`runs/`), so a run loads only its own action: a webhook
+ * run does not load the mail libraries. Checked against {@linkcode ACTION_TYPES} by a test.
+ */
+export const ACTION_RUNS: Readonly<Record<string, URL>> = {
+  webhook: new URL("./runs/webhook.ts", import.meta.url),
+  send_email: new URL("./runs/gmail.ts", import.meta.url),
+  reply_email: new URL("./runs/gmail.ts", import.meta.url),
+  confirm_task: new URL("./runs/confirm_task.ts", import.meta.url),
+};
+
 /** Every action this build can perform. Channels add theirs here. */
 export const ACTION_TYPES: readonly ActionType[] = [
   webhookAction,

@@ -1,8 +1,7 @@
 import { actionRunPermissions } from "../sandbox/mod.ts";
 import { runWorkerComponent } from "../supervisor/mod.ts";
+import { ACTION_RUNS } from "./registry.ts";
 import type { ActionResult, PreparedAction } from "./types.ts";
-
-const RUN_WORKER = new URL("./run_worker.ts", import.meta.url);
 
 /**
  * Performs a prepared action in a fresh Worker that can reach only `prepared.hosts`, read only
@@ -19,10 +18,12 @@ export async function runActionSandboxed(
     AbortSignal.timeout(options.timeoutMs),
     ...(options.signal ? [options.signal] : []),
   ]);
+  const entry = ACTION_RUNS[action];
+  if (!entry) return { ok: false, retryable: false, reason: `no run of action '${action}'` };
   let result: ActionResult | undefined;
   try {
     await runWorkerComponent({
-      module: RUN_WORKER,
+      module: entry,
       permissions: actionRunPermissions(prepared.hosts, prepared.readable, prepared.env),
       init: { action, request: prepared.request },
       shutdownMs: 1000,

@@ -1,12 +1,18 @@
-/** Worker entry of one action run: performs one prepared request, with only its permissions. */
+/**
+ * The body of one action run's Worker: performs one prepared request, with only its permissions.
+ * Each action has its own small entry module (`runs/`), so a run loads only its own action: a
+ * webhook run does not pay for the mail libraries (and a Worker may not import more later).
+ */
 import { serveComponent } from "../supervisor/mod.ts";
-import { findActionType } from "./registry.ts";
-import type { ActionResult } from "./types.ts";
+import type { ActionResult, ActionType } from "./types.ts";
 
-serveComponent<{ action: string; request: unknown }>(async ({ init, signal }) => {
-  const type = findActionType(init.action);
-  const result: ActionResult = type
-    ? await type.perform(init.request, signal)
-    : { ok: false, retryable: false, reason: `no action '${init.action}'` };
-  return { result };
-});
+/** Serves one run of one of `types` (the one its start data names). */
+export function serveActionRun(types: readonly ActionType[]): void {
+  serveComponent<{ action: string; request: unknown }>(async ({ init, signal }) => {
+    const type = types.find((t) => t.name === init.action);
+    const result: ActionResult = type
+      ? await type.perform(init.request, signal)
+      : { ok: false, retryable: false, reason: `no action '${init.action}' in this run` };
+    return { result };
+  });
+}

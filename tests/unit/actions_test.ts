@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { ACTION_RUNS } from "../../src/actions/registry.ts";
 import {
+  ACTION_TYPES,
   ActionInputError,
   actionOf,
   type ActionSettings,
@@ -268,4 +270,14 @@ Deno.test("webhook prepare() names a secret that is not a URL without showing it
 
 Deno.test("webhook prepare() does not take a named webhook from the object's prototype", () => {
   assert.throws(() => prepare({ webhook: "toString" }), ActionInputError);
+});
+
+Deno.test("every action has a run entry whose module defines that very action", async () => {
+  for (const type of ACTION_TYPES) {
+    const entry = ACTION_RUNS[type.name];
+    assert.ok(entry, `no run entry for ${type.name}`);
+    const source = await Deno.readTextFile(entry);
+    assert.match(source, /serveActionRun\(\[/, `${entry} serves no action run`);
+  }
+  assert.deepEqual(Object.keys(ACTION_RUNS).sort(), ACTION_TYPES.map((t) => t.name).sort());
 });
