@@ -136,8 +136,12 @@ Deno.test("aiemp start: a send answered 500 goes back to Pending_Approval/ as 'm
     assert.match(back.body, /## Interrupted[\s\S]*500[\s\S]*Sent folder/);
     assert.equal(fake.requestsTo("send").length, 1, "tried once, not retried");
     assert.equal(fake.sent.length, 0);
-    const events = (await readAuditLog(vault.file(".aiemp", "audit.jsonl")))
-      .filter((e) => e.id === "EMAIL_offer").map((e) => e.event);
+    // The executor's last entry reaches the audit log through the main thread just after the move.
+    const events = await waitFor(async () => {
+      const events = (await readAuditLog(vault.file(".aiemp", "audit.jsonl")))
+        .filter((e) => e.id === "EMAIL_offer").map((e) => e.event);
+      return events.includes("interrupted") && events;
+    }, "the interrupted entry in the audit log");
     assert.deepEqual(events.slice(0, 5), [
       "pending",
       "approved",
