@@ -19,6 +19,7 @@ import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mo
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 import { registerApprovalCommands } from "./_approvals.ts";
 import { registerAuthCommands } from "./_auth.ts";
+import { registerLoginCommands } from "./_login.ts";
 import { registerScheduleCommands } from "./_schedules.ts";
 import { registerTaskCommands } from "./_tasks.ts";
 
@@ -178,5 +179,6 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
   registerApprovalCommands(program, { out, env, vault, setExit });
   registerTaskCommands(program, { out, env, vault, setExit });
   registerAuthCommands(program, { out, env, vault, setExit });
+  registerLoginCommands(program, { out, env, vault, setExit });
   return program;
 }

@@ -36,6 +36,39 @@ const seconds = z.number({ error: "expected a number of seconds" }).min(0, {
   error: "expected 0 or more seconds",
 });
 
+/**
+ * A range of human delays in milliseconds (`{min, max}`), each delay drawn within it; `min` may
+ * not exceed `max`.
+ */
+const msRange = (min: number, max: number) =>
+  z.strictObject({
+    min: wholeNumber("milliseconds").default(min),
+    max: wholeNumber("milliseconds").default(max),
+  }).prefault({}).check((context) => {
+    if (context.value.min <= context.value.max) return;
+    context.issues.push({
+      code: "custom",
+      input: context.value,
+      path: [],
+      message: `expected min ≤ max (milliseconds), e.g. {min: ${min}, max: ${max}}`,
+    });
+  });
+
+/** A platform's name as in `aiemp login <platform>` and `.aiemp/browser/<platform>/`. */
+const platformName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+  error: "platform names use lower-case letters, digits, _ and - (e.g. whatsapp, linkedin, x)",
+});
+
+/**
+ * One platform's rate limit. The rule is rateLimitsFrom's (src/pacing): a whole number of 1 or
+ * more sends an hour.
+ */
+const rateLimit = z.strictObject({
+  per_hour: z.number({ error: "expected a whole number of 1 or more (sends an hour)" }).int({
+    error: "expected a whole number of 1 or more (sends an hour)",
+  }).min(1, { error: "expected a whole number of 1 or more (sends an hour)" }),
+}, { error: "expected {per_hour: N}" });
+
 /** Restart-policy settings: in `supervisor:` for every component, per watcher as overrides. */
 const restartPolicy = {
   backoff_initial_s: seconds.default(2),
@@ -150,6 +183,33 @@ export const configSchema = z.strictObject({
     api_root: webhookUrl.default("https://gmail.googleapis.com/"),
     token_uri: webhookUrl.default("https://oauth2.googleapis.com/token"),
     auth_uri: webhookUrl.default("https://accounts.google.com/o/oauth2/v2/auth"),
+  }).prefault({}),
+  browser: z.strictObject({
+    executable: z.string({ error: "expected the browser's path or its name on PATH" })
+      .default(""),
+    headless: flag.default(true),
+    keystroke_ms: msRange(40, 160),
+    action_ms: msRange(300, 1200),
+    step_timeout_s: wholeNumber("seconds", 1).default(30),
+  }).prefault({}),
+  whatsapp: z.strictObject({
+    enabled: flag.default(false),
+    url: webhookUrl.default("https://web.whatsapp.com/"),
+    check_interval_s: wholeNumber("seconds", 5).default(30),
+    urgent_keywords: words.default(["urgent", "asap", "invoice", "payment", "help"]),
+    vip_contacts: words.default([]),
+    max_chats_per_check: wholeNumber("chats", 1).default(10),
+    logged_in_selector: z.string({ error: "expected a CSS selector" }).min(1, {
+      error: "expected a CSS selector",
+    }).default("#chat-list"),
+    logged_out_selector: z.string({ error: "expected a CSS selector" }).min(1, {
+      error: "expected a CSS selector",
+    }).default("#qr-code"),
+  }).prefault({}),
+  pacing: z.strictObject({
+    rate_limits: z.record(platformName, rateLimit, {
+      error: "expected a map of platform: {per_hour: N}",
+    }).default({}),
   }).prefault({}),
   tasks: z.strictObject({
     enabled: flag.default(true),
@@ -295,6 +355,49 @@ export interface Config {
     /** Where `aiemp auth gmail` sends the owner to consent. @default Google's */
     auth_uri: string;
   };
+  /** The browser every browser channel drives: the system's Chromium or Chrome. */
+  browser: {
+    /** The browser's path, or its name on PATH; empty finds Chromium or Chrome. @default "" */
+    executable: string;
+    /** Channels run the browser without a window (`aiemp login` always shows one). @default true */
+    headless: boolean;
+    /** The delay between two keystrokes, drawn within this range. @default 40–160 */
+    keystroke_ms: MsRange;
+    /** The delay between two actions (open a chat, click, send). @default 300–1200 */
+    action_ms: MsRange;
+    /** Seconds one browser step (open a page, find an element, send) may take. @default 30 */
+    step_timeout_s: number;
+  };
+  /** The WhatsApp Web channel: a watcher for urgent messages, and the approved replies. */
+  whatsapp: {
+    /** Whether the WhatsApp watcher runs (log in first with `aiemp login whatsapp`). @default false */
+    enabled: boolean;
+    /** WhatsApp Web's address (another one for tests). @default "https://web.whatsapp.com/" */
+    url: string;
+    /** Seconds between two looks at the unread chats. @default 30 */
+    check_interval_s: number;
+    /** Words that make a message urgent. @default urgent, asap, invoice, payment, help */
+    urgent_keywords: string[];
+    /** Contacts (chat names) whose every message counts. @default [] */
+    vip_contacts: string[];
+    /** Unread chats read per check at most (the rest come at the next). @default 10 */
+    max_chats_per_check: number;
+    /**
+     * What shows on a logged-in page, for `aiemp login`. The default is the local test pages';
+     * the WhatsApp channel keeps its own, checked selectors. @default "#chat-list"
+     */
+    logged_in_selector: string;
+    /** What shows on a logged-out page (the QR code), for `aiemp login`. @default "#qr-code" */
+    logged_out_selector: string;
+  };
+  /** How fast aiemp may act on the owner's behalf. */
+  pacing: {
+    /**
+     * Per-platform limits replacing src/pacing's defaults (LinkedIn 5, Facebook 5, Instagram 3,
+     * X 10, WhatsApp 30 an hour). @default {}
+     */
+    rate_limits: Record<string, { per_hour: number }>;
+  };
   /** The task loop: drives every item in Needs_Action/ to Done/ or Rejected/ with the agent. */
   tasks: {
     /** Whether the task loop runs. @default true */
@@ -349,6 +452,14 @@ export interface Config {
       token_secret?: string;
     }
   >;
+}
+
+/** A range of delays in milliseconds; `min` is at most `max`. */
+export interface MsRange {
+  /** The shortest delay. */
+  min: number;
+  /** The longest delay. */
+  max: number;
 }
 
 /** The restart policy, in seconds, as aiemp.yaml gives it. */

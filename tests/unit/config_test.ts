@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, loadConfig, resolveVaultPath } from "../../src/config/mod.ts";
+import { parse as parseYaml } from "yaml";
+import { type Config, ConfigError, loadConfig, resolveVaultPath } from "../../src/config/mod.ts";
+import { DEFAULT_RATE_LIMITS, rateLimitsFrom } from "../../src/pacing/mod.ts";
 
 /** Loads `text` expecting a ConfigError, and returns its message. */
 function configErrorOf(text: string): string {
@@ -166,4 +168,104 @@ Deno.test("loadConfig() refuses a secret name that could reach outside .aiemp/se
 Deno.test("loadConfig() names a misspelt key of a named webhook", () => {
   const message = configErrorOf("webhooks:\n  chat:\n    token_secrt: t\n    url_secret: u\n");
   assert.ok(message.includes("webhooks.chat.token_secrt"), message);
+});
+
+Deno.test("loadConfig() gives the browser, WhatsApp and pacing defaults", () => {
+  const config = loadConfig(undefined, {});
+  assert.deepEqual(config.browser, {
+    executable: "",
+    headless: true,
+    keystroke_ms: { min: 40, max: 160 },
+    action_ms: { min: 300, max: 1200 },
+    step_timeout_s: 30,
+  });
+  assert.deepEqual(config.whatsapp, {
+    enabled: false,
+    url: "https://web.whatsapp.com/",
+    check_interval_s: 30,
+    urgent_keywords: ["urgent", "asap", "invoice", "payment", "help"],
+    vip_contacts: [],
+    max_chats_per_check: 10,
+    logged_in_selector: "#chat-list",
+    logged_out_selector: "#qr-code",
+  });
+  assert.deepEqual(config.pacing, { rate_limits: {} });
+  // No override: the limits enforced are src/pacing's defaults.
+  assert.deepEqual(rateLimitsFrom(config.pacing.rate_limits), DEFAULT_RATE_LIMITS);
+});
+
+Deno.test("loadConfig() keeps a WhatsApp address and rate limits that are given", () => {
+  const config = loadConfig(
+    "whatsapp:\n  url: http://127.0.0.1:8080/\npacing:\n  rate_limits:\n    whatsapp: {per_hour: 12}\n",
+    {},
+  );
+  assert.equal(config.whatsapp.url, "http://127.0.0.1:8080/");
+  assert.equal(rateLimitsFrom(config.pacing.rate_limits).whatsapp.count, 12);
+  assert.equal(config.browser.step_timeout_s, 30);
+});
+
+Deno.test("loadConfig() refuses a keystroke range whose min is above its max, saying what to give", () => {
+  const message = configErrorOf("browser:\n  keystroke_ms: {min: 200, max: 100}\n");
+  assert.ok(message.includes("'browser.keystroke_ms'"), message);
+  assert.ok(message.includes("min ≤ max"), message);
+  assert.ok(message.includes("{min: 40, max: 160}"), message);
+});
+
+Deno.test("loadConfig() refuses an action range whose max alone falls below the default min", () => {
+  const message = configErrorOf("browser:\n  action_ms: {max: 100}\n");
+  assert.ok(message.includes("'browser.action_ms'") && message.includes("min ≤ max"), message);
+});
+
+Deno.test("loadConfig() refuses a rate limit of 0 or a fraction an hour, as rateLimitsFrom does", () => {
+  for (const value of ["0", "2.5", "-1", "lots"]) {
+    const message = configErrorOf(`pacing:\n  rate_limits:\n    whatsapp: {per_hour: ${value}}\n`);
+    assert.ok(message.includes("'pacing.rate_limits.whatsapp.per_hour'"), message);
+    assert.ok(message.includes("whole number of 1 or more"), message);
+  }
+});
+
+Deno.test("loadConfig() names a misspelt key of a rate limit", () => {
+  const message = configErrorOf("pacing:\n  rate_limits:\n    x: {per_hour: 3, per_day: 20}\n");
+  assert.ok(message.includes("unknown setting 'pacing.rate_limits.x.per_day'"), message);
+});
+
+Deno.test("loadConfig() refuses a WhatsApp address that is not http(s)", () => {
+  const message = configErrorOf("whatsapp:\n  url: web.whatsapp.com\n");
+  assert.ok(message.includes("'whatsapp.url'") && message.includes("http"), message);
+});
+
+// ---- the commented aiemp.yaml of vault-template ----
+
+const TEMPLATE = new URL("../../vault-template/aiemp.yaml", import.meta.url);
+
+/** The settings lines of the template with their "# " and their trailing comments taken off. */
+function uncommentedTemplate(text: string): Record<string, unknown> {
+  const lines = text.split("\n")
+    .filter((line) => /^# *(- )?[a-z_]+:( |$)/.test(line))
+    .map((line) => line.replace(/^# /, "").replace(/ +# .*$/, ""));
+  return parseYaml(lines.join("\n")) as Record<string, unknown>;
+}
+
+/** The dotted paths of the settings in `value`: into sections, not into lists or empty maps. */
+function settingPaths(value: unknown, prefix = ""): string[] {
+  const isSection = typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.keys(value).length > 0;
+  if (!isSection) return [prefix];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    settingPaths(inner, prefix ? `${prefix}.${key}` : key)
+  );
+}
+
+Deno.test("the template's aiemp.yaml lists every setting, and its values are the defaults", async () => {
+  const listed = uncommentedTemplate(await Deno.readTextFile(TEMPLATE));
+  // These two sections show examples, not defaults (both are empty by default).
+  const { webhooks, watchers, ...settings } = listed;
+  assert.ok(webhooks && watchers, "the template shows an example webhook and watcher");
+  const defaults: Partial<Config> = { ...loadConfig(undefined, {}) };
+  delete defaults.webhooks;
+  delete defaults.watchers;
+  const missing = settingPaths(defaults).filter((path) => !settingPaths(settings).includes(path));
+  assert.deepEqual(missing, [], "settings missing from vault-template/aiemp.yaml");
+  const asListed = loadConfig(JSON.stringify(settings), {});
+  assert.deepEqual({ ...asListed, webhooks: {}, watchers: [] }, loadConfig(undefined, {}));
 });

@@ -1,0 +1,305 @@
+/**
+ * `aiemp login <platform>` through the real CLI, with the system's real Chromium against a small
+ * imitation of WhatsApp Web's login page served on 127.0.0.1: it shows `#qr-code` until the test
+ * calls its control address, then `#chat-list` (the placeholders of the settings
+ * `whatsapp.logged_out_selector` and `whatsapp.logged_in_selector`).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { aiemp, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The login page's imitation: a QR code until `/control/log-in` is called, then the chats. */
+const LOGIN_PAGE = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8"><title>WhatsApp (imitation)</title></head>
+  <body>
+    <main id="app">
+      <div id="qr-code" style="width:160px;height:160px;background:repeating-linear-gradient(45deg,#000 0 8px,#fff 8px 16px)"></div>
+      <p>Scan me</p>
+    </main>
+    <script>
+    async function poll() {
+      const state = await fetch("/state").then((answer) => answer.text(), () => "out");
+      if (state === "in") {
+        document.getElementById("app").innerHTML = '<ul id="chat-list"><li>Ana</li></ul>';
+        return;
+      }
+      setTimeout(poll, 100);
+    }
+    poll();
+    </script>
+  </body>
+</html>
+`;
+
+/** The imitation's server: its address, the control that logs the page in, and a stop. */
+interface LoginPageServer {
+  url: string;
+  logIn(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function serveLoginPage(): LoginPageServer {
+  let state = "out";
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/") {
+      return new Response(LOGIN_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+    }
+    if (path === "/state") return new Response(state, { headers: { "cache-control": "no-store" } });
+    if (path === "/control/log-in") {
+      state = "in";
+      return new Response("ok");
+    }
+    return new Response("not found", { status: 404 });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  return {
+    url,
+    async logIn() {
+      await (await fetch(`${url}control/log-in`)).text();
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+/** A vault whose WhatsApp address is the imitation's; everything is removed after `fn`. */
+async function withLoginPage(
+  fn: (vault: TestVault, page: LoginPageServer) => Promise<void>,
+): Promise<void> {
+  const page = serveLoginPage();
+  const vault = await makeVault(`whatsapp:\n  url: ${page.url}\n`);
+  try {
+    await fn(vault, page);
+  } finally {
+    await vault.cleanup();
+    await page.close();
+  }
+}
+
+/** The live (not zombie) processes whose command line names `profileDir` as their profile. */
+async function browsersOn(profileDir: string): Promise<number[]> {
+  const output = await new Deno.Command("ps", {
+    args: ["-e", "-ww", "-o", "pid=", "-o", "stat=", "-o", "command="],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(output.stdout).split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, ...command]) =>
+      stat !== undefined && !stat.startsWith("Z") &&
+      command.join(" ").includes(`--user-data-dir=${profileDir}`)
+    )
+    .map(([pid]) => Number(pid));
+}
+
+/** The system's Chromium, as src/browser would find it (the tests need one). */
+async function chromium(): Promise<string> {
+  const { findBrowser } = await import("../../src/browser/mod.ts");
+  return await findBrowser();
+}
+
+/** Starts a Chromium of the test's own on `profileDir`, headless, and waits until it holds it. */
+async function foreignBrowserOn(profileDir: string): Promise<Deno.ChildProcess> {
+  await Deno.mkdir(profileDir, { recursive: true, mode: 0o700 });
+  const child = new Deno.Command(await chromium(), {
+    args: ["--headless", "--no-sandbox", `--user-data-dir=${profileDir}`, "about:blank"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await waitFor(
+    () => Deno.lstat(join(profileDir, "SingletonLock")).then(() => true, () => false),
+    "the test's browser to hold the profile",
+  );
+  return child;
+}
+
+/** Runs `aiemp login ARGS` in the background, as the owner would, collecting what it prints. */
+function spawnLogin(args: string[]): { output(): string; exited: Promise<number> } {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-P=aiemp",
+      "--config",
+      join(ROOT, "deno.json"),
+      "--quiet",
+      join(ROOT, "main.ts"),
+      "login",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (status) => {
+    await pumps;
+    return status.code;
+  });
+  return { output: () => text, exited };
+}
+
+/** True when `file` holds a PNG picture. */
+async function isPng(file: string): Promise<boolean> {
+  const bytes = await Deno.readFile(file).catch(() => new Uint8Array());
+  return bytes.length > 8 && [0x89, 0x50, 0x4e, 0x47].every((byte, i) => bytes[i] === byte);
+}
+
+Deno.test("aiemp login whatsapp --headless --qr-file writes the QR picture, waits for the login, and keeps the session in a 0700 profile", async () => {
+  await withLoginPage(async (vault, page) => {
+    const qrFile = join(vault.path, "..", "qr.png");
+    const profileDir = vault.file(".aiemp", "browser", "whatsapp");
+    const login = spawnLogin([
+      "whatsapp",
+      "--vault",
+      vault.path,
+      "--headless",
+      "--qr-file",
+      qrFile,
+      "--timeout-s",
+      "90",
+    ]);
+    await Promise.race([
+      waitFor(() => isPng(qrFile), "the QR picture", 30_000),
+      login.exited.then((code) => assert.fail(`login exited with ${code}:\n${login.output()}`)),
+    ]);
+    assert.match(login.output(), /Waiting up to 90 s/);
+    assert.ok(login.output().includes(qrFile), login.output());
+
+    await page.logIn();
+    const code = await login.exited;
+    assert.equal(code, 0, login.output());
+    assert.match(login.output(), /Logged in to WhatsApp/);
+    assert.ok(login.output().includes(profileDir), login.output());
+    const profile = await Deno.stat(profileDir);
+    assert.ok(profile.isDirectory);
+    assert.equal(profile.mode! & 0o777, 0o700);
+    // The picture is of no use once logged in; the browser is gone, and its PID file with it.
+    assert.equal(await Deno.lstat(qrFile).then(() => true, () => false), false);
+    assert.deepEqual(await browsersOn(profileDir), []);
+    assert.equal(
+      await Deno.lstat(vault.file(".aiemp", "browser", "whatsapp.pid")).then(
+        () => true,
+        () => false,
+      ),
+      false,
+    );
+  });
+});
+
+Deno.test({
+  name: "aiemp login whatsapp without a display and without --headless explains the alternatives",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await withLoginPage(async (vault) => {
+      const result = await aiemp(["login", "whatsapp", "--vault", vault.path], {
+        DISPLAY: "",
+        WAYLAND_DISPLAY: "",
+      });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /no display/);
+      assert.ok(result.stderr.includes(".aiemp/browser/whatsapp/"), result.stderr);
+      assert.ok(
+        result.stderr.includes("aiemp login whatsapp --headless --qr-file qr.png"),
+        result.stderr,
+      );
+      // No browser was started: the profile was not even created.
+      const profile = vault.file(".aiemp", "browser", "whatsapp");
+      assert.equal(await Deno.lstat(profile).then(() => true, () => false), false);
+    });
+  },
+});
+
+Deno.test("aiemp login whatsapp gives up after --timeout-s and says so", async () => {
+  await withLoginPage(async (vault) => {
+    const result = await aiemp([
+      "login",
+      "whatsapp",
+      "--vault",
+      vault.path,
+      "--headless",
+      "--timeout-s",
+      "1",
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /No login to WhatsApp within 1 s/);
+    assert.match(result.stderr, /aiemp login whatsapp' again/);
+    assert.deepEqual(await browsersOn(vault.file(".aiemp", "browser", "whatsapp")), []);
+  });
+});
+
+Deno.test("aiemp login with an unknown platform names the ones aiemp knows", async () => {
+  const result = await aiemp(["login", "myspace", "--vault", "/nonexistent-vault"]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /Cannot log in to 'myspace': aiemp knows whatsapp/);
+});
+
+Deno.test("aiemp login whatsapp refuses while a running aiemp has the profile's browser open, and leaves that browser alone", async () => {
+  await withLoginPage(async (vault) => {
+    const running = await startAiemp(vault.path, ["--no-watchers"]);
+    const profileDir = vault.file(".aiemp", "browser", "whatsapp");
+    const browser = await foreignBrowserOn(profileDir);
+    try {
+      // What the orchestrator's channel records for the browser it has open on the profile.
+      await Deno.writeTextFile(
+        vault.file(".aiemp", "browser", "whatsapp.pid"),
+        JSON.stringify({
+          pid: browser.pid,
+          command: await chromium(),
+          profileDir,
+          started: new Date().toISOString(),
+        }),
+      );
+      const result = await aiemp([
+        "login",
+        "whatsapp",
+        "--vault",
+        vault.path,
+        "--headless",
+        "--timeout-s",
+        "5",
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /is in use by aiemp running on this vault/);
+      assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
+      assert.doesNotMatch(result.stderr, /stopped it/);
+      // Still running (a stopped one would linger as a zombie of this test, so ps is asked).
+      assert.ok((await browsersOn(profileDir)).includes(browser.pid), "the browser was stopped");
+    } finally {
+      browser.kill("SIGKILL");
+      await browser.status;
+      await running.stop();
+    }
+  });
+});
+
+Deno.test("aiemp login whatsapp says to stop aiemp or wait when another browser holds the profile", async () => {
+  await withLoginPage(async (vault) => {
+    const browser = await foreignBrowserOn(vault.file(".aiemp", "browser", "whatsapp"));
+    try {
+      const result = await aiemp([
+        "login",
+        "whatsapp",
+        "--vault",
+        vault.path,
+        "--headless",
+        "--timeout-s",
+        "5",
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /is using this profile/);
+      assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
+    } finally {
+      browser.kill("SIGKILL");
+      await browser.status;
+    }
+  });
+});
