@@ -170,12 +170,25 @@ export function emailText(frontMatter: Record<string, unknown>, body: string): s
     }
     return trimBlankLines(given);
   }
-  const own = body.replace(
+  const own = withoutAiempSections(body);
+  return trimBlankLines(contentSection(own) ?? own);
+}
+
+/**
+ * The text under a note's `## Content` heading (up to the next `#` or `##` heading), without the
+ * sections aiemp adds (a result, an interruption notice); undefined when there is none.
+ */
+export function contentSection(body: string): string | undefined {
+  const own = withoutAiempSections(body);
+  return /^##[ \t]+Content[ \t]*\n([\s\S]*?)(?=^##?[ \t]|(?![\s\S]))/im.exec(own)?.[1];
+}
+
+/** `body` without the sections aiemp writes into a note (with their headings). */
+function withoutAiempSections(body: string): string {
+  return body.replace(
     /(?:^#{1,6} [^\n]*\n)?<!-- aiemp:begin ([\w-]+) -->[\s\S]*?<!-- aiemp:end \1 -->\n?/gm,
     "",
   );
-  const content = /^##[ \t]+Content[ \t]*\n([\s\S]*?)(?=^##?[ \t]|(?![\s\S]))/im.exec(own);
-  return trimBlankLines(content ? content[1] : own);
 }
 
 function trimBlankLines(text: string): string {

@@ -9,6 +9,7 @@ export {
   type ActionSettings,
   type ActionType,
   type ApprovedItem,
+  type BrowserActionSettings,
   type PreparedAction,
 } from "./types.ts";
 export { ACTION_TYPES, actionOf, findActionType } from "./registry.ts";

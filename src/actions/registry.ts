@@ -2,6 +2,7 @@ import type { ActionType } from "./types.ts";
 import { confirmTaskAction } from "./confirm_task.ts";
 import { isEmailReply, replyEmailAction, sendEmailAction } from "./gmail.ts";
 import { webhookAction } from "./webhook.ts";
+import { whatsappReplyAction } from "./whatsapp.ts";
 
 /**
  * The Worker entry of each action's run (`runs/`), so a run loads only its own action: a webhook
@@ -12,6 +13,7 @@ export const ACTION_RUNS: Readonly<Record<string, URL>> = {
   send_email: new URL("./runs/gmail.ts", import.meta.url),
   reply_email: new URL("./runs/gmail.ts", import.meta.url),
   confirm_task: new URL("./runs/confirm_task.ts", import.meta.url),
+  whatsapp_reply: new URL("./runs/whatsapp.ts", import.meta.url),
 };
 
 /** Every action this build can perform. Channels add theirs here. */
@@ -20,6 +22,7 @@ export const ACTION_TYPES: readonly ActionType[] = [
   confirmTaskAction,
   sendEmailAction,
   replyEmailAction,
+  whatsappReplyAction,
 ];
 
 /**

@@ -1,11 +1,13 @@
-import { actionRunPermissions } from "../sandbox/mod.ts";
+import { actionRunPermissions, browserActionRunPermissions } from "../sandbox/mod.ts";
 import { runWorkerComponent } from "../supervisor/mod.ts";
 import { ACTION_RUNS } from "./registry.ts";
 import type { ActionResult, PreparedAction } from "./types.ts";
 
 /**
  * Performs a prepared action in a fresh Worker that can reach only `prepared.hosts`, read only
- * `prepared.readable` and only the environment variables in `prepared.env`. It is cut off after
+ * `prepared.readable` and only the environment variables in `prepared.env` — or, for an action
+ * that drives a browser (`prepared.browser`), what driving that browser takes besides reading
+ * `prepared.readable` (see `browserActionRunPermissions`). It is cut off after
  * `timeoutMs`, or when `signal` aborts (shutdown): then the result says it may have reached the
  * remote.
  */
@@ -24,7 +26,9 @@ export async function runActionSandboxed(
   try {
     await runWorkerComponent({
       module: entry,
-      permissions: actionRunPermissions(prepared.hosts, prepared.readable, prepared.env),
+      permissions: prepared.browser
+        ? browserActionRunPermissions(prepared.browser, prepared.readable)
+        : actionRunPermissions(prepared.hosts, prepared.readable, prepared.env),
       init: { action, request: prepared.request },
       shutdownMs: 1000,
       onMessage(message) {

@@ -35,10 +35,31 @@ export interface ActionSettings {
    */
   gmail?: { apiRoot: string; tokenUri: string };
   /**
-   * The vault's top folder, against which attachment paths in an item are resolved.
-   * @default none: an item naming an attachment is refused, saying so
+   * The vault's top folder, against which attachment paths in an item are resolved (and where a
+   * browser action's profile is).
+   * @default none: an item naming an attachment, or driving a browser, is refused, saying so
    */
   vault?: string;
+  /** What browser actions need (`browser:` in aiemp.yaml). @default none: they are refused */
+  browser?: BrowserActionSettings;
+  /** Where WhatsApp Web is (`whatsapp.url`). @default none: a WhatsApp reply is refused */
+  whatsapp?: { url: string };
+}
+
+/** The browser settings a browser action runs with, and the browser found. */
+export interface BrowserActionSettings {
+  /** The browser program found (`browser.executable`, or Chromium found on the machine). */
+  executable?: string;
+  /** Why no browser was found, with the fix; set when `executable` is not. */
+  missing?: string;
+  /** Without a window (`browser.headless`). */
+  headless: boolean;
+  /** Between keystrokes (`browser.keystroke_ms`). */
+  keystroke: { minMs: number; maxMs: number };
+  /** Between actions: open the chat, type, send (`browser.action_ms`). */
+  action: { minMs: number; maxMs: number };
+  /** How long one browser step may take (`browser.step_timeout_s`). */
+  stepTimeoutMs: number;
 }
 
 /**
@@ -59,6 +80,27 @@ export interface PreparedAction {
   summary: Record<string, unknown>;
   /** Handed to `perform` inside the sandboxed run. */
   request: unknown;
+  /**
+   * For an action that drives a browser: the program, profile, PID file and evidence folder its
+   * run works with (the run then gets `browserActionRunPermissions`). @default none
+   */
+  browser?: {
+    executable: string;
+    profileDir: string;
+    pidFile: string;
+    evidenceDir: string;
+  };
+  /**
+   * The platform whose rate limit this send counts against (`pacing.rate_limits`). A slot is
+   * taken in the main thread before the run, and given back when nothing was sent.
+   * @default none: not paced
+   */
+  pace?: string;
+  /**
+   * How long the run may take at least, when the settings' `approvals.action_timeout_s` is less
+   * (typing a long reply at a human pace takes time). @default none
+   */
+  minTimeoutMs?: number;
 }
 
 /**

@@ -44,6 +44,13 @@ export {
   PLAYWRIGHT_FOLDER,
 } from "./profile.ts";
 export {
+  holdProfile,
+  PROFILE_LOCK_FILE,
+  ProfileBusy,
+  type ProfileHold,
+  stopLeftoverWhenFree,
+} from "./profile_lock.ts";
+export {
   type BrowserLog,
   type BrowserPidRecord,
   readPidFile,

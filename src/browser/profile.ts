@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { stopLeftoverTree } from "../supervisor/mod.ts";
 import { loadPlaywright } from "./_playwright.ts";
 import { processLine } from "./_process.ts";
+import { holdProfile, ProfileBusy } from "./profile_lock.ts";
 import {
   type BrowserLog,
   type BrowserPidRecord,
@@ -96,9 +97,11 @@ export interface BrowserProfile {
 
 /**
  * Starts the browser on a persistent profile: the owner logs in once and the session survives
- * restarts. A browser an earlier run left on the profile is stopped first (see
- * {@linkcode stopLeftoverBrowser}); the new one's PID goes to `pidFile` until `close()`.
- * playwright-core is loaded here, on first use.
+ * restarts. The profile is held (see `holdProfile`) from here until `close()`, so two parts of
+ * aiemp never drive it at once: while another holds it, this throws {@linkcode ProfileBusy}
+ * before anything is started. Holding it, a browser an earlier run left on the profile is
+ * stopped first (see {@linkcode stopLeftoverBrowser}); the new one's PID goes to `pidFile` until
+ * `close()`. playwright-core is loaded here, on first use.
  *
  * @example
  * ```ts
@@ -109,11 +112,28 @@ export interface BrowserProfile {
  * ```
  */
 export async function openProfile(options: OpenProfileOptions): Promise<BrowserProfile> {
-  const { executable, profileDir, pidFile, log = () => {} } = options;
+  const { profileDir } = options;
   const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
-  await stopLeftoverBrowser(pidFile, { graceMs: closeTimeoutMs, log });
   await Deno.mkdir(profileDir, { recursive: true, mode: 0o700 });
   await Deno.chmod(profileDir, 0o700);
+  const hold = await holdProfile(profileDir);
+  if (!hold) throw new ProfileBusy(profileDir);
+  try {
+    return await launch(options, closeTimeoutMs, hold.release);
+  } catch (error) {
+    hold.release();
+    throw error;
+  }
+}
+
+/** The rest of {@linkcode openProfile}, with the profile held; `release` lets go of it. */
+async function launch(
+  options: OpenProfileOptions,
+  closeTimeoutMs: number,
+  release: () => void,
+): Promise<BrowserProfile> {
+  const { executable, profileDir, pidFile, log = () => {} } = options;
+  await stopLeftoverBrowser(pidFile, { graceMs: closeTimeoutMs, log });
   const artifactsDir = join(profileDir, PLAYWRIGHT_FOLDER);
   await Deno.mkdir(artifactsDir, { recursive: true, mode: 0o700 });
 
@@ -184,7 +204,7 @@ export async function openProfile(options: OpenProfileOptions): Promise<BrowserP
       if (current === undefined || current.pid === record?.pid) {
         await Deno.remove(pidFile).catch(() => {});
       }
-    })();
+    })().finally(release);
 
   return {
     context,

@@ -9,6 +9,7 @@ import {
   BrowserStartError,
   findBrowser,
   openProfile,
+  ProfileBusy,
   readPidFile,
 } from "../browser/mod.ts";
 import {
@@ -37,17 +38,23 @@ export interface LoginCheck {
 
 /** What a {@linkcode LoginCheck} may use besides the page and the settings. */
 export interface LoginSurroundings {
-  /** Where a check that saves evidence puts it: the vault's `Logs/browser/`. */
+  /**
+   * Where a check that saves evidence puts it: a scratch folder removed when the login ends, so
+   * the looks at a page that is still loading do not fill the vault's `Logs/browser/`.
+   */
   evidenceDir: string;
   /** Aborts when the owner stops the command (Ctrl-C). */
   signal: AbortSignal;
 }
 
+/** How long one look at the WhatsApp page may take while waiting for the login. */
+const WHATSAPP_LOOK_MS = 1500;
+
 /**
- * The platforms `aiemp login` knows, by the name given on the command line. WhatsApp's check
- * waits for the selectors of the settings `whatsapp.logged_in_selector` and
- * `whatsapp.logged_out_selector`, placeholders that fit aiemp's local imitation of WhatsApp Web;
- * the WhatsApp channel's own session check is meant to take its place.
+ * The platforms `aiemp login` knows, by the name given on the command line. WhatsApp's check is
+ * the WhatsApp channel's own session check (`sessionState`, its selectors in
+ * src/whatsapp/selectors.ts), with a short timeout: logged in once the chats show; the QR code,
+ * or a page that shows neither yet (`broken`), is not yet. Loaded when used, with the browser.
  */
 export const LOGIN_CHECKS: Readonly<Record<string, LoginCheck>> = Object.freeze({
   whatsapp: Object.freeze({
@@ -55,17 +62,16 @@ export const LOGIN_CHECKS: Readonly<Record<string, LoginCheck>> = Object.freeze(
     howTo:
       "on your phone, open WhatsApp, go to Settings → Linked devices → Link a device, and scan the QR code",
     url: (config: Config) => config.whatsapp.url,
-    loggedIn: (page: Page, config: Config) =>
-      selectorsShowLoggedIn(page, {
-        loggedIn: {
-          selector: config.whatsapp.logged_in_selector,
-          setting: "whatsapp.logged_in_selector",
-        },
-        loggedOut: {
-          selector: config.whatsapp.logged_out_selector,
-          setting: "whatsapp.logged_out_selector",
-        },
-      }),
+    loggedIn: async (page: Page, _config: Config, around: LoginSurroundings) => {
+      const { sessionState } = await import("../whatsapp/mod.ts");
+      const check = await sessionState(page, {
+        evidenceDir: around.evidenceDir,
+        itemId: "login",
+        timeoutMs: WHATSAPP_LOOK_MS,
+        signal: around.signal,
+      });
+      return check.state === "logged_in";
+    },
   }),
 });
 
@@ -73,41 +79,6 @@ export const LOGIN_CHECKS: Readonly<Record<string, LoginCheck>> = Object.freeze(
 export class LoginError extends Error {
   /** Always `"LoginError"`, for logs and stack traces. */
   override readonly name = "LoginError";
-}
-
-/** A selector and the setting it comes from, for the error when it is not a selector. */
-export interface SelectorSetting {
-  /** The CSS (or Playwright) selector. */
-  selector: string;
-  /** The setting that gave it, e.g. `whatsapp.logged_in_selector`. */
-  setting: string;
-}
-
-/**
- * True when `page` shows no element matching `loggedOut` and shows one matching `loggedIn`.
- * A page in the middle of loading counts as not logged in yet.
- */
-export async function selectorsShowLoggedIn(
-  page: Page,
-  { loggedIn, loggedOut }: { loggedIn: SelectorSetting; loggedOut: SelectorSetting },
-): Promise<boolean> {
-  if (await shows(page, loggedOut)) return false;
-  return await shows(page, loggedIn);
-}
-
-async function shows(page: Page, { selector, setting }: SelectorSetting): Promise<boolean> {
-  try {
-    return await page.locator(selector).first().isVisible();
-  } catch (error) {
-    const message = firstLine(error);
-    if (/has been closed|crashed/i.test(message)) throw error;
-    if (/selector|unexpected token|unknown engine/i.test(message)) {
-      throw new LoginError(
-        `Cannot use ${setting} '${selector}': it is not a selector the browser accepts (${message}); correct it in aiemp.yaml`,
-      );
-    }
-    return false; // The page is navigating; ask again at the next poll.
-  }
 }
 
 /**
@@ -215,6 +186,8 @@ async function login(
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
+  // The looks at the page while waiting may leave evidence of a page still loading: not kept.
+  const scratch = await Deno.makeTempDir({ prefix: "aiemp-login-" });
   let outcome: WaitOutcome;
   try {
     const page = await browser.page();
@@ -242,7 +215,7 @@ async function login(
     outcome = await waitForLogin(page, {
       isIn: () =>
         check.loggedIn(page, config, {
-          evidenceDir: join(layout.folder("Logs"), "browser"),
+          evidenceDir: scratch,
           signal: stop.signal,
         }),
       timeoutMs: timeoutS * 1000,
@@ -254,6 +227,7 @@ async function login(
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     await browser.close();
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }
 
   if (outcome === "logged_in") {
@@ -329,6 +303,11 @@ async function open(
       },
     });
   } catch (error) {
+    if (error instanceof ProfileBusy) {
+      throw new LoginError(
+        `The browser profile ${paths.profileDir} is in use by aiemp running on this vault (its watcher is checking, or an approved action is running): stop aiemp first (aiemp stop) or try again in a moment`,
+      );
+    }
     if (!(error instanceof BrowserStartError)) throw error;
     const held = /using this profile|ProcessSingleton|already in use/i.test(error.message);
     throw new LoginError(

@@ -151,6 +151,14 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
         table(rows).forEach((line) => out.out(line));
       }
       out.out("Items: " + Object.entries(status.counts).map(([f, n]) => `${f} ${n}`).join(" · "));
+      for (const session of status.sessions) {
+        const state = session.state.replace("_", " ");
+        out.out(
+          `Session ${session.platform}: ${state} (checked ${
+            session.checked_at.slice(0, 19).replace("T", " ")
+          } UTC)${session.fix ? `; ${session.fix}` : ""}`,
+        );
+      }
       for (const alert of status.alerts) out.out(`Alert: ${alert}`);
     });
 

@@ -383,11 +383,12 @@ export interface Config {
     /** Unread chats read per check at most (the rest come at the next). @default 10 */
     max_chats_per_check: number;
     /**
-     * What shows on a logged-in page, for `aiemp login`. The default is the local test pages';
-     * the WhatsApp channel keeps its own, checked selectors. @default "#chat-list"
+     * No longer used: `aiemp login` now uses the WhatsApp channel's own session check and its
+     * selectors (src/whatsapp/selectors.ts). Still accepted, so existing files load.
+     * @default "#chat-list"
      */
     logged_in_selector: string;
-    /** What shows on a logged-out page (the QR code), for `aiemp login`. @default "#qr-code" */
+    /** No longer used, like `logged_in_selector`. @default "#qr-code" */
     logged_out_selector: string;
   };
   /** How fast aiemp may act on the owner's behalf. */

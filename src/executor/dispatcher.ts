@@ -69,8 +69,11 @@ export interface DispatcherOptions {
 
 /** Executes what the human approved, at most once each. */
 export interface Dispatcher {
-  /** Deals with items a previous run left in `.aiemp/inflight/`. */
-  recover(): Promise<void>;
+  /**
+   * Deals with items a previous run left in `.aiemp/inflight/`. With `signal`, an item over its
+   * rate limit is asked again once its slot is free, until `signal` aborts.
+   */
+  recover(signal?: AbortSignal): Promise<void>;
   /** Claims and executes one file that appeared in Approved/. */
   handleApproved(path: string, signal?: AbortSignal): Promise<void>;
   /** Recovers, then executes each file that settles in Approved/ until `signal` aborts. */
@@ -92,7 +95,8 @@ export interface Dispatcher {
  * 3. records the attempt as started, then has it executed,
  * 4. records the outcome, writes the result section, and moves it to Done/ or Rejected/.
  *
- * A retryable failure is tried again after `retryDelayMs`, up to `maxRetries` attempts.
+ * A retryable failure is tried again after `retryDelayMs`, up to `maxRetries` attempts. An item
+ * over its platform's rate limit waits for its slot instead; that costs it no attempt.
  * At start-up, an item whose attempt was cut off by a crash is retried only when its action is
  * idempotent; otherwise it goes back to Pending_Approval/ marked `interrupted: may have been sent`.
  *
@@ -244,6 +248,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         // Nothing went out: the attempt is given back, and the item waits for the fix.
         await save(path, before, true).catch(() => {});
         throw new StorageFailure(outcome.notStarted, outcome.reason);
+      }
+      if (!outcome.ok && outcome.waitMs !== undefined) {
+        // Over a rate limit nothing began: the attempt is given back, and the item waits for its
+        // slot in .aiemp/inflight/ without holding up the others (a stop meanwhile, or a single
+        // sweep, leaves it there for the next start).
+        await save(path, before, true);
+        const waitMs = Math.min(Math.max(outcome.waitMs, 0), MAX_PACING_WAIT_MS);
+        if (!signal) {
+          log("info", `${item.fileName}: ${outcome.reason}; it waits for the next start`);
+          return;
+        }
+        log(
+          "info",
+          `${item.fileName}: ${outcome.reason}; asked again in ${Math.ceil(waitMs / 1000)}s`,
+        );
+        const timer = setTimeout(() => void work(path, signal), waitMs);
+        signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+        return;
       }
       if (outcome.ok) {
         const result: FinalResult = outcome.dryRun
@@ -427,7 +449,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let retrying = false;
 
   const dispatcher: Dispatcher = {
-    async recover() {
+    async recover(signal) {
       await Deno.mkdir(layout.inflight, { recursive: true });
       // A crash between writing a temporary file and renaming it leaves `.<name>.<id>.tmp`
       // behind: it is not an item (the item and its record are intact), so it goes.
@@ -444,7 +466,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       for await (const entry of Deno.readDir(layout.inflight)) {
         // Claimed items keep their visible names; a hidden file was never claimed.
         if (entry.name.startsWith(".") || isInflightRecord(entry.name)) continue;
-        await work(join(layout.inflight, entry.name));
+        await work(join(layout.inflight, entry.name), signal);
       }
     },
 
@@ -471,7 +493,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
 
     async run(signal) {
-      await dispatcher.recover();
+      await dispatcher.recover(signal);
       const retry = setInterval(() => dispatcher.retryHeldUp(signal), retryMs);
       try {
         await watchSettledFiles({
@@ -539,6 +561,12 @@ async function freePath(path: string): Promise<string> {
     if (!(await exists(candidate))) return candidate;
   }
 }
+
+/**
+ * The longest wait for a rate limit's slot before it is asked again: a clock set forward or a
+ * machine that slept is noticed by then.
+ */
+const MAX_PACING_WAIT_MS = 10 * 60_000;
 
 /** An attempt that could not begin because the vault could not be written. */
 class StorageFailure extends Error {

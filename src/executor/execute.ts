@@ -6,6 +6,7 @@ import {
   runActionSandboxed,
 } from "../actions/mod.ts";
 import type { AuditEntry, AuditLog } from "../audit/mod.ts";
+import type { RateLimiter, Reservation } from "../pacing/mod.ts";
 import { redactValue, SecretError, type SecretStore } from "../secrets/mod.ts";
 import { storageProblemOf } from "../vault/mod.ts";
 import type { ExecutionOutcome } from "./outcome.ts";
@@ -29,13 +30,21 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Told when the result of a performed attempt cannot be recorded. @default ignores it */
   onAuditError?: (error: unknown) => void;
+  /**
+   * The rate limits (`.aiemp/pacing.json`) an action that names a platform (`prepared.pace`)
+   * counts against; one limiter for the process, so parallel runs never both take the last slot.
+   * @default none: nothing is paced
+   */
+  limiter?: RateLimiter;
 }
 
 /**
  * Performs one attempt of an approved item, in the main thread: prepares the request (reading the
- * secrets it names), records `started` in the audit log (on disk before anything is sent), runs
- * it in a sandboxed Worker, and records `done` or `failed`. In dry-run mode it records what would
- * be sent and contacts nothing. Every audit entry and the outcome pass through redaction, so no
+ * secrets it names), takes a slot of the platform's rate limit when the action is paced (over the
+ * limit, nothing begins: the outcome says how long to wait, `waitMs`, and why), records
+ * `started` in the audit log (on disk before anything is sent), runs it in a sandboxed Worker,
+ * and records `done` or `failed`; a slot is given back when nothing was sent. In dry-run mode it
+ * records what would be sent and contacts nothing. Every audit entry and the outcome pass through redaction, so no
  * secret value read here (nor anything shaped like a token) is recorded or reported.
  */
 export async function executeApproved(
@@ -67,6 +76,14 @@ async function performAttempt(
     await options.audit.append({ event: "invalid", ...base, reason: error.message });
     return { ok: false, retryable: false, reason: error.message };
   }
+  // Over the rate limit, the attempt does not begin: nothing is announced, nothing sent.
+  const slot = options.dryRun ? undefined : await reserveSlot(prepared.pace, options);
+  if (slot && !slot.ok) {
+    const reason = `over the rate limit: ${slot.why}; nothing was sent, tried again later`;
+    await options.audit.append({ event: "deferred", ...base, reason, wait_ms: slot.waitMs })
+      .catch((error) => options.onAuditError?.(error));
+    return { ok: false, retryable: true, reason, waitMs: slot.waitMs };
+  }
   // Nothing goes out unless its attempt is on record first.
   const announced = await recorded(
     options.audit,
@@ -74,14 +91,19 @@ async function performAttempt(
       ? { event: "dry_run", ...base, would_send: prepared.summary }
       : { event: "started", ...base, hosts: prepared.hosts },
   );
-  if (announced) return announced;
+  if (announced) {
+    await slot?.cancel().catch(() => {});
+    return announced;
+  }
   if (options.dryRun) return { ok: true, dryRun: true, wouldSend: prepared.summary };
   const result = asOutcome(
     await runActionSandboxed(type.name, prepared, {
-      timeoutMs: options.timeoutMs,
+      timeoutMs: Math.max(options.timeoutMs, prepared.minTimeoutMs ?? 0),
       signal: options.signal,
     }),
   );
+  // Nothing went out: the slot is given back. A send that may have gone out keeps it.
+  if (slot && !result.ok && !result.interrupted) await slot.cancel().catch(() => {});
   // The action has happened (or not): failing to record that must not change what is reported.
   await options.audit.append(
     result.ok ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail } : {
@@ -104,6 +126,18 @@ function asOutcome(result: ExecutionOutcome): ExecutionOutcome {
   if (result.ok || !result.mayHaveActed) return result;
   const { mayHaveActed: _mayHaveActed, ...rest } = result;
   return { ...rest, retryable: false, interrupted: true };
+}
+
+/**
+ * A slot of `platform`'s rate limit, or undefined when the action is not paced (or no limiter was
+ * given). A limit the settings do not know, or a file that cannot be written, fails the attempt.
+ */
+async function reserveSlot(
+  platform: string | undefined,
+  options: { limiter?: RateLimiter },
+): Promise<Reservation | undefined> {
+  if (platform === undefined || !options.limiter) return undefined;
+  return await options.limiter.reserve(platform);
 }
 
 /** The secret `name`, or an {@linkcode ActionInputError} whose message says how to fix it. */

@@ -15,6 +15,11 @@ export type ExecutionOutcome = ActionResult & {
    */
   notStarted?: StorageProblem;
   /**
+   * Set when the attempt did not begin because the platform's rate limit is full (nothing was
+   * sent): the attempt does not count, and the item waits this many milliseconds for its slot.
+   */
+  waitMs?: number;
+  /**
    * Set when the approval gate did not let it run: `unapproved` (never pending, or not what was
    * pending) goes to Rejected/; `expired` goes back to Pending_Approval/ marked expired.
    */

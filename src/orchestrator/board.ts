@@ -1,3 +1,4 @@
+import { describeSession, type SessionHealth } from "../browser/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { type ActivityEntry, writeDashboard } from "../dashboard/mod.ts";
 import type { ChildStatus } from "../supervisor/mod.ts";
@@ -48,6 +49,7 @@ const WRITE_RETRY_MS = 2000;
 const COUNTER_LABELS: Record<string, string> = {
   files_received: "Files received",
   emails_received: "Emails received",
+  whatsapp_received: "Urgent WhatsApp messages",
   approvals_executed: "Approvals executed",
   approvals_failed: "Approvals failed or rejected",
   tasks_run: "Scheduled tasks run",
@@ -63,6 +65,15 @@ export function renderCounters(counters: DailyCounters): string {
       `| ${label} | ${counters.counts[key] ?? 0} |`
     ),
   ].join("\n");
+}
+
+/** The Dashboard's "Sessions" section: one line per browser channel, with when it was seen. */
+export function renderSessions(sessions: readonly SessionHealth[]): string {
+  return sessions.map((health) =>
+    `- ${describeSession(health).replace(/\s+/g, " ")} (checked ${
+      health.checkedAt.slice(0, 19).replace("T", " ")
+    } UTC)`
+  ).join("\n");
 }
 
 /**
@@ -116,6 +127,12 @@ export class StatusBoard {
     this.changed();
   }
 
+  /** Records a browser channel's session, shown on the Dashboard and by `aiemp status`. */
+  setSession(health: SessionHealth): void {
+    (this.state.sessions ??= {})[health.platform] = health;
+    this.changed();
+  }
+
   setComponents(components: ChildStatus[]): void {
     this.state.components = components;
     this.changed();
@@ -155,6 +172,7 @@ export class StatusBoard {
     const counters = this.state.counters?.date === today
       ? this.state.counters
       : { date: today, counts: {} };
+    const sessions = Object.values(this.state.sessions ?? {});
     return [
       { name: "today", heading: "## Today", content: renderCounters(counters) },
       {
@@ -162,6 +180,10 @@ export class StatusBoard {
         heading: "## Schedules",
         content: renderScheduleSection(scheduleRows(this.scheduleTasks, this.state.schedules, now)),
       },
+      // A line per browser channel, once one has reported.
+      ...(sessions.length > 0
+        ? [{ name: "sessions", heading: "## Sessions", content: renderSessions(sessions) }]
+        : []),
     ];
   }
 

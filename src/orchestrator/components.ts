@@ -13,7 +13,11 @@ import {
   type GmailCredentials,
   readGmailCredentials,
 } from "../gmail/mod.ts";
-import { gmailWatcherPermissions, vaultComponentPermissions } from "../sandbox/mod.ts";
+import {
+  gmailWatcherPermissions,
+  vaultComponentPermissions,
+  whatsappWatcherPermissions,
+} from "../sandbox/mod.ts";
 import { SecretError, type SecretStore } from "../secrets/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 import {
@@ -21,10 +25,12 @@ import {
   type GmailWorkerInit,
   INBOX_WORKER,
   type InboxWorkerInit,
+  WHATSAPP_WORKER,
+  type WhatsAppWorkerInit,
 } from "../watchers/mod.ts";
 
 /** The built-in components that run as Workers. */
-export type WorkerId = "inbox" | "gmail" | "executor";
+export type WorkerId = "inbox" | "gmail" | "whatsapp" | "executor";
 
 /** A component the orchestrator will supervise. */
 export type PlannedComponent =
@@ -42,6 +48,9 @@ export function plannedComponents(config: Config, noWatchers: boolean): PlannedC
   }
   if (config.gmail.enabled && !noWatchers) {
     list.push({ id: "gmail", description: "Gmail watcher", kind: "worker" });
+  }
+  if (config.whatsapp.enabled && !noWatchers) {
+    list.push({ id: "whatsapp", description: "WhatsApp watcher", kind: "worker" });
   }
   if (config.approvals.enabled) {
     list.push({ id: "executor", description: "Approval executor", kind: "worker" });
@@ -123,7 +132,7 @@ export interface WorkerPlan {
   /** Its permissions, from the one table in src/sandbox/. */
   permissions: Deno.PermissionOptionsObject;
   /** What it is started with. */
-  init: InboxWorkerInit | GmailWorkerInit | ExecutorWorkerInit;
+  init: InboxWorkerInit | GmailWorkerInit | WhatsAppWorkerInit | ExecutorWorkerInit;
 }
 
 /** What {@linkcode workerOf} plans a Worker with. */
@@ -136,6 +145,11 @@ export interface WorkerContext {
   once: boolean;
   /** Where the Gmail watcher's credentials are read. @default none: the watcher is paused */
   secrets?: SecretStore;
+  /**
+   * The browser the WhatsApp watcher drives, found in the main thread (`findBrowser`); or why
+   * none was found, with the fix. @default none: the watcher is paused
+   */
+  browser?: { executable: string } | { missing: string };
 }
 
 /**
@@ -143,9 +157,11 @@ export interface WorkerContext {
  * The Gmail watcher's credentials are read here from `secrets`, in the main thread, and go to the
  * Worker in its start data; when they are missing or unreadable this throws
  * {@linkcode NeedsOwner} naming `aiemp auth gmail`, so the watcher is paused, not restarted.
+ * Likewise the WhatsApp watcher without a browser (`context.browser`) is paused with the fix.
  */
 export function workerOf(id: WorkerId, context: WorkerContext): WorkerPlan {
   const { layout, config, once, secrets } = context;
+  if (id === "whatsapp") return whatsappWorkerOf(context);
   if (id === "gmail") {
     const { gmail } = config;
     const endpoints = { apiRoot: gmail.api_root, tokenUri: gmail.token_uri };
@@ -192,6 +208,36 @@ export function workerOf(id: WorkerId, context: WorkerContext): WorkerPlan {
       settleMs: config.approvals.settle_ms,
       once,
     },
+  };
+}
+
+/** The WhatsApp watcher's Worker: its browser, its profile's places, what to take. */
+function whatsappWorkerOf({ layout, config, once, browser }: WorkerContext): WorkerPlan {
+  if (!browser || !("executable" in browser)) {
+    throw new NeedsOwner(
+      browser?.missing ?? "The WhatsApp watcher needs a browser, and none was looked for",
+    );
+  }
+  const { whatsapp } = config;
+  const init: WhatsAppWorkerInit = {
+    vault: layout.root,
+    executable: browser.executable,
+    url: whatsapp.url,
+    headless: config.browser.headless,
+    stepTimeoutMs: config.browser.step_timeout_s * 1000,
+    keystroke: { minMs: config.browser.keystroke_ms.min, maxMs: config.browser.keystroke_ms.max },
+    settings: {
+      checkIntervalMs: whatsapp.check_interval_s * 1000,
+      urgentKeywords: whatsapp.urgent_keywords,
+      vipContacts: whatsapp.vip_contacts,
+      maxChatsPerCheck: whatsapp.max_chats_per_check,
+    },
+    once,
+  };
+  return {
+    module: WHATSAPP_WORKER,
+    permissions: whatsappWatcherPermissions(layout, browser.executable),
+    init,
   };
 }
 

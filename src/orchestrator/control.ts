@@ -37,6 +37,14 @@ export interface StatusReport {
   counts: Record<string, number>;
   /** Open alerts, as on the Dashboard. */
   alerts: string[];
+  /** Each browser channel's session as last seen: logged in, logged out or broken. */
+  sessions: {
+    platform: string;
+    state: string;
+    checked_at: string;
+    detail?: string;
+    fix?: string;
+  }[];
 }
 
 /**
@@ -69,6 +77,13 @@ export async function readStatus(layout: VaultLayout, now = new Date()): Promise
     })),
     counts: await countItems(layout),
     alerts: Object.values(state.alerts),
+    sessions: Object.values(state.sessions ?? {}).map((s) => ({
+      platform: s.platform,
+      state: s.state,
+      checked_at: s.checkedAt,
+      ...(s.detail ? { detail: s.detail } : {}),
+      ...(s.fix ? { fix: s.fix } : {}),
+    })),
   };
 }
 

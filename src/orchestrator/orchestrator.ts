@@ -1,12 +1,14 @@
 import { aborted } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
-import type { ApprovedItem } from "../actions/mod.ts";
+import type { ApprovedItem, BrowserActionSettings } from "../actions/mod.ts";
 import { runAgent } from "../agent/mod.ts";
 import { type ApprovalRegistry, createApprovalRegistry } from "../approvals/mod.ts";
 import { actingAs, type AuditEntry, createAuditLog } from "../audit/mod.ts";
+import type { SessionHealth } from "../browser/mod.ts";
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
 import { executeApproved, type ExecutionOutcome } from "../executor/mod.ts";
+import { createRateLimiter, type RateLimiter, rateLimitsFrom } from "../pacing/mod.ts";
 import { createSecretStore, redactSecrets, redactValue } from "../secrets/mod.ts";
 import type { ScheduledTask, Scheduler, TaskResult } from "../scheduler/mod.ts";
 import { createTaskLoop, type TaskLoop } from "../tasks/mod.ts";
@@ -31,6 +33,7 @@ import {
 } from "../vault/mod.ts";
 import { type ApprovalGate, createApprovalGate } from "./approval_gate.ts";
 import { countItems, StatusBoard } from "./board.ts";
+import { findChannelBrowser, type FoundBrowser, stopLeftoverBrowsers } from "./browsers.ts";
 import {
   type PlannedComponent,
   plannedComponents,
@@ -227,6 +230,10 @@ class Orchestrator {
   readonly #gate: ApprovalGate;
   readonly #tasks: TaskLoop | undefined;
   readonly #summaries: SweepSummary["components"] = {};
+  /** The rate limits of everything sent on the owner's behalf: one limiter for the process. */
+  readonly #limiter: RateLimiter;
+  /** The browser found for browser actions (kept once found). */
+  #browser: Promise<FoundBrowser> | undefined;
   #stopReason = "";
   #scheduler: Scheduler | undefined;
 
@@ -253,6 +260,11 @@ class Orchestrator {
     });
     this.#gate = createApprovalGate(layout, this.#approvals, config.approvals.max_retries);
     this.#tasks = config.tasks.enabled ? this.#taskLoop() : undefined;
+    this.#limiter = createRateLimiter({
+      file: join(layout.internal, "pacing.json"),
+      limits: rateLimitsFrom(config.pacing.rate_limits),
+      log: (_, message) => this.#log.warn(message),
+    });
   }
 
   /** The task loop, bound to the agent CLI, the audit log and the Dashboard. */
@@ -322,6 +334,8 @@ class Orchestrator {
       }
       say("=".repeat(60));
     };
+    // A browser a crashed aiemp left on one of the vault's profiles goes before anything starts.
+    await this.#stopLeftoverBrowsers();
     const wanted = new Set(components.map((c) => c.id));
     const supervisor = createSupervisor(
       components.map((c) => this.#childSpec(c, once)),
@@ -407,6 +421,8 @@ class Orchestrator {
     ]);
     clearTimeout(cutOffTimer);
     stopListeners();
+    // A component cut off while closing its browser may have left it: none outlives aiemp.
+    await this.#stopLeftoverBrowsers();
     this.board.state.online = false;
     this.board.setComponents(supervisor.status());
     this.board.addActivity("System Offline: orchestrator stopped");
@@ -414,6 +430,29 @@ class Orchestrator {
     this.#log.info("System Offline: orchestrator stopped");
     say("All components stopped");
     return undefined;
+  }
+
+  async #stopLeftoverBrowsers(): Promise<void> {
+    await stopLeftoverBrowsers(
+      this.layout,
+      (level, message) => this.#log[level === "warning" ? "warn" : level](message),
+    );
+  }
+
+  /** The browser settings of browser actions, with the browser found (looked for until found). */
+  async #browserSettings(): Promise<BrowserActionSettings> {
+    const { browser } = this.config;
+    this.#browser ??= findChannelBrowser(browser.executable)
+      .catch((error) => ({ missing: `Cannot look for the browser: ${error}` }));
+    const found = await this.#browser;
+    if (!("executable" in found)) this.#browser = undefined; // looked for again next time
+    return {
+      ...found,
+      headless: browser.headless,
+      keystroke: { minMs: browser.keystroke_ms.min, maxMs: browser.keystroke_ms.max },
+      action: { minMs: browser.action_ms.min, maxMs: browser.action_ms.max },
+      stepTimeoutMs: browser.step_timeout_s * 1000,
+    };
   }
 
   #restart(supervisor: Supervisor, name: string): { ok: boolean; summary: string } {
@@ -450,24 +489,28 @@ class Orchestrator {
       start: (run) => {
         if (once) run.ready();
         // Planned at each start: the Gmail watcher's credentials are read from the secrets then
-        // (missing ones pause it), so `aiemp restart gmail` after `aiemp auth gmail` uses the new.
-        return Promise.resolve().then(() =>
-          runWorkerComponent({
-            ...workerOf(component.id, {
-              layout: this.layout,
-              config: this.config,
-              once,
-              secrets: createSecretStore({ dir: this.layout.secrets, env: this.env.secrets }),
-            }),
-            shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
-            setProbe: run.setProbe,
-            onMessage: (message, reply) =>
-              this.#onComponentMessage(id, message, reply, run.ready, logger),
-          }, run.signal)
-        ).catch((error) => {
-          this.#summaries[id] = { error: error instanceof Error ? error.message : String(error) };
-          throw error;
-        });
+        // (missing ones pause it), so `aiemp restart gmail` after `aiemp auth gmail` uses the new;
+        // so is the WhatsApp watcher's browser looked for.
+        return (component.id === "whatsapp"
+          ? findChannelBrowser(this.config.browser.executable)
+          : Promise.resolve(undefined)).then((browser) =>
+            runWorkerComponent({
+              ...workerOf(component.id, {
+                layout: this.layout,
+                config: this.config,
+                once,
+                secrets: createSecretStore({ dir: this.layout.secrets, env: this.env.secrets }),
+                browser,
+              }),
+              shutdownMs: this.config.supervisor.shutdown_timeout_s * 1000 - 250,
+              setProbe: run.setProbe,
+              onMessage: (message, reply) =>
+                this.#onComponentMessage(id, message, reply, run.ready, logger),
+            }, run.signal)
+          ).catch((error) => {
+            this.#summaries[id] = { error: error instanceof Error ? error.message : String(error) };
+            throw error;
+          });
       },
     };
   }
@@ -495,12 +538,15 @@ class Orchestrator {
       case "alert":
         // Work held up by a full disk or a read-only vault; an empty text clears it.
         return this.board.setAlert(`storage:${id}`, String(message.text ?? ""));
+      case "session":
+        // A browser channel's session: logged in, logged out or broken.
+        return this.board.setSession(message.health as SessionHealth);
       case "exited":
         this.#summaries[id] = (message.summary as Record<string, unknown>) ?? {};
         return;
       case "audit":
         this.#audit.append({
-          who: id === "inbox" || id === "gmail" ? "watcher" : "executor",
+          who: id === "inbox" || id === "gmail" || id === "whatsapp" ? "watcher" : "executor",
           ...message.entry as AuditEntry,
         }).catch((error) => this.#auditFailed(error, message.entry as AuditEntry));
         return;
@@ -529,6 +575,8 @@ class Orchestrator {
       userAgent: `aiemp/${VERSION}`,
       gmail: { apiRoot: this.config.gmail.api_root, tokenUri: this.config.gmail.token_uri },
       vault: this.layout.root,
+      browser: await this.#browserSettings(),
+      whatsapp: { url: this.config.whatsapp.url },
     };
     try {
       // Secrets are read per item, so a fixed file or a new one counts at the next approval.
@@ -544,6 +592,7 @@ class Orchestrator {
         timeoutMs: this.config.approvals.action_timeout_s * 1000,
         signal: this.#cutOff.signal,
         onAuditError: (error) => this.#auditFailed(error, { event: "result", id: item.id }),
+        limiter: this.#limiter,
       });
     } catch (error) {
       const reason = redactSecrets(

@@ -1,3 +1,4 @@
+import type { SessionHealth } from "../browser/mod.ts";
 import type { ActivityEntry } from "../dashboard/mod.ts";
 import type { DailyCounters, TaskRecord } from "../scheduler/mod.ts";
 import type { ChildStatus } from "../supervisor/mod.ts";
@@ -25,6 +26,8 @@ export interface OrchestratorState {
   schedules: Record<string, TaskRecord>;
   /** Today's counters (files received, approvals executed…), reset by the daily rollover. */
   counters?: DailyCounters;
+  /** Each browser channel's session as it last reported it, by platform (`whatsapp`). */
+  sessions?: Record<string, SessionHealth>;
 }
 
 /** Reads the state file; a missing or damaged one gives an empty state. */

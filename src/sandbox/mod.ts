@@ -5,6 +5,11 @@
  * @module
  */
 import { join } from "node:path";
+import {
+  browserPaths,
+  browserWorkerPermissions,
+  type BrowserWorkerPlaces,
+} from "../browser/mod.ts";
 import { type GmailEndpoints, gmailWorkerPermissions } from "../gmail/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 
@@ -26,7 +31,7 @@ const NOTHING: Deno.PermissionOptionsObject = {
 };
 
 /** The built-in components that run as Workers over the vault. */
-export type VaultComponent = "inbox" | "executor" | "gmail";
+export type VaultComponent = "inbox" | "executor" | "gmail" | "whatsapp";
 
 /**
  * The places in the vault each component works in; it may read and write there and nowhere else.
@@ -40,6 +45,9 @@ function placesOf(component: VaultComponent, layout: VaultLayout): string[] {
     case "gmail":
       // Notes and saved attachments go to Needs_Action/; the ids already taken to .aiemp/gmail/.
       return [layout.folder("Needs_Action"), join(layout.internal, "gmail")];
+    case "whatsapp":
+      // Notes go to Needs_Action/; the ids of the messages handled to .aiemp/whatsapp/.
+      return [layout.folder("Needs_Action"), join(layout.internal, "whatsapp")];
     case "executor":
       // Claims move approved files into .aiemp/inflight/; results go to Done/ or Rejected/, and
       // an interrupted or expired request back to Pending_Approval/.
@@ -100,4 +108,57 @@ export function actionRunPermissions(
     read: readable.length > 0 ? readable : false,
     env: env.length > 0 ? [...env] : false,
   };
+}
+
+/**
+ * Where a browser platform's Worker works in a vault: `executable`, the platform's profile and
+ * PID file under `.aiemp/browser/`, and `Logs/browser/` for the evidence of failed steps.
+ */
+export function browserPlacesOf(
+  layout: VaultLayout,
+  platform: string,
+  executable: string,
+): BrowserWorkerPlaces {
+  return {
+    executable,
+    ...browserPaths(layout.internal, platform),
+    evidenceDir: join(layout.folder("Logs"), "browser"),
+  };
+}
+
+/**
+ * Permissions of the WhatsApp watcher: its folders of the vault (Needs_Action/ and
+ * `.aiemp/whatsapp/`, as {@linkcode vaultComponentPermissions}) and what driving its browser
+ * takes ({@linkcode browserWorkerPermissions}: run the browser and `ps`, its profile and PID
+ * file, `Logs/browser/`, the environment Playwright reads). No network: the browser is a
+ * subprocess, which Deno's sandbox does not reach into.
+ */
+export function whatsappWatcherPermissions(
+  layout: VaultLayout,
+  executable: string,
+): Deno.PermissionOptionsObject {
+  const places = placesOf("whatsapp", layout);
+  const browser = browserWorkerPermissions(browserPlacesOf(layout, "whatsapp", executable));
+  return {
+    ...browser,
+    read: [...places, ...asList(browser.read)],
+    write: [...places, ...asList(browser.write)],
+  };
+}
+
+/**
+ * Permissions of one run of a browser action (a WhatsApp reply): what driving the platform's
+ * browser takes ({@linkcode browserWorkerPermissions}) and reading `readable` (the item's
+ * files), nothing else of the vault: not the rate limits, which the main thread keeps.
+ */
+export function browserActionRunPermissions(
+  places: BrowserWorkerPlaces,
+  readable: string[],
+): Deno.PermissionOptionsObject {
+  const browser = browserWorkerPermissions(places);
+  return { ...browser, read: [...readable, ...asList(browser.read)] };
+}
+
+function asList(permission: Deno.PermissionOptionsObject["read"]): string[] {
+  return Array.isArray(permission) ? permission.map(String) : [];
 }

@@ -2,6 +2,7 @@
  * The WhatsApp channel's page work, on the browser layer (src/browser): WhatsApp Web has no
  * personal API, so the channel reads and writes the page as a person would.
  *
+ * - {@linkcode openWhatsAppWeb}: the profile's browser started and WhatsApp Web loaded;
  * - {@linkcode sessionState}: logged in, logged out (the QR code) or broken, with evidence;
  * - {@linkcode readUnreadChats} and {@linkcode readNewMessages}: what arrived, by stable id;
  * - {@linkcode isUrgent} and {@linkcode messageNote}: pure, a message to a Needs_Action/ note;
@@ -34,6 +35,7 @@ export {
   WhatsAppLoggedOut,
 } from "./errors.ts";
 export { messageNote, type MessageNoteOptions, whatsappTaskId } from "./message_note.ts";
+export { type OpenWhatsApp, type OpenWhatsAppOptions, openWhatsAppWeb } from "./open.ts";
 export {
   currentChat,
   type ReadChatsOptions,

@@ -1,82 +1,33 @@
 /**
- * `aiemp login <platform>` through the real CLI, with the system's real Chromium against a small
- * imitation of WhatsApp Web's login page served on 127.0.0.1: it shows `#qr-code` until the test
- * calls its control address, then `#chat-list` (the placeholders of the settings
- * `whatsapp.logged_out_selector` and `whatsapp.logged_in_selector`).
+ * `aiemp login <platform>` through the real CLI, with the system's real Chromium against the
+ * local imitation of WhatsApp Web (tests/fixtures/pages/whatsapp) served on 127.0.0.1: it shows
+ * its QR code until the test links the session, then the chats — which the WhatsApp channel's
+ * own session check (`sessionState`) tells apart.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startFakeWhatsApp } from "../fixtures/pages/whatsapp/fake_whatsapp.ts";
 import { aiemp, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The login page's imitation: a QR code until `/control/log-in` is called, then the chats. */
-const LOGIN_PAGE = `<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8"><title>WhatsApp (imitation)</title></head>
-  <body>
-    <main id="app">
-      <div id="qr-code" style="width:160px;height:160px;background:repeating-linear-gradient(45deg,#000 0 8px,#fff 8px 16px)"></div>
-      <p>Scan me</p>
-    </main>
-    <script>
-    async function poll() {
-      const state = await fetch("/state").then((answer) => answer.text(), () => "out");
-      if (state === "in") {
-        document.getElementById("app").innerHTML = '<ul id="chat-list"><li>Ana</li></ul>';
-        return;
-      }
-      setTimeout(poll, 100);
-    }
-    poll();
-    </script>
-  </body>
-</html>
-`;
-
-/** The imitation's server: its address, the control that logs the page in, and a stop. */
-interface LoginPageServer {
-  url: string;
+/** The imitation's control that links the session, as the owner's phone does. */
+interface LoginPage {
   logIn(): Promise<void>;
-  close(): Promise<void>;
 }
 
-function serveLoginPage(): LoginPageServer {
-  let state = "out";
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const path = new URL(request.url).pathname;
-    if (path === "/") {
-      return new Response(LOGIN_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
-    }
-    if (path === "/state") return new Response(state, { headers: { "cache-control": "no-store" } });
-    if (path === "/control/log-in") {
-      state = "in";
-      return new Response("ok");
-    }
-    return new Response("not found", { status: 404 });
-  });
-  const url = `http://127.0.0.1:${server.addr.port}/`;
-  return {
-    url,
-    async logIn() {
-      await (await fetch(`${url}control/log-in`)).text();
-    },
-    close: () => server.shutdown(),
-  };
-}
-
-/** A vault whose WhatsApp address is the imitation's; everything is removed after `fn`. */
+/** A vault whose WhatsApp address is the imitation's (logged out); all is removed after `fn`. */
 async function withLoginPage(
-  fn: (vault: TestVault, page: LoginPageServer) => Promise<void>,
+  fn: (vault: TestVault, page: LoginPage) => Promise<void>,
 ): Promise<void> {
-  const page = serveLoginPage();
-  const vault = await makeVault(`whatsapp:\n  url: ${page.url}\n`);
+  const fake = startFakeWhatsApp({ loggedIn: false });
+  const vault = await makeVault(`whatsapp:\n  url: ${fake.url}\n`);
   try {
-    await fn(vault, page);
+    await fn(vault, { logIn: () => Promise.resolve(fake.setLoggedIn(true)) });
   } finally {
     await vault.cleanup();
-    await page.close();
+    await fake.close();
   }
 }
 

@@ -17,15 +17,19 @@ import {
   describeSession,
   findBrowser,
   firstMatch,
+  holdProfile,
   humanDelay,
   keystrokes,
   openProfile,
+  PROFILE_LOCK_FILE,
+  ProfileBusy,
   readPidFile,
   runStep,
   seededRandom,
   SelectorNotFound,
   sessionHealth,
   stopLeftoverBrowser,
+  stopLeftoverWhenFree,
   typeHumanly,
 } from "../../src/browser/mod.ts";
 import { servePages } from "../fixtures/pages/serve.ts";
@@ -288,6 +292,8 @@ Deno.test("stopLeftoverBrowser() stops a browser that was never closed, and a ne
 
     // openProfile() itself stops a leftover on its profile before it starts.
     const leftover = await openIn(dir, executable);
+    // As if its aiemp had died: the operating system lets go of the profile's lock with it.
+    await Deno.remove(join(profileDir, PROFILE_LOCK_FILE));
     const next = await openIn(dir, executable);
     try {
       const running = await browsersOn(profileDir);
@@ -297,6 +303,32 @@ Deno.test("stopLeftoverBrowser() stops a browser that was never closed, and a ne
       await next.close();
       await leftover.close();
     }
+  });
+});
+
+Deno.test("openProfile() refuses a profile another part of aiemp holds, starting nothing; the leftover clean-up waits too", async () => {
+  await withTempDir(async (dir) => {
+    const profileDir = join(dir, "profile");
+    const pidFile = join(dir, "browser.pid");
+    await Deno.mkdir(profileDir);
+    const record = { pid: 1, command: "chromium", profileDir, started: new Date().toISOString() };
+    await Deno.writeTextFile(pidFile, JSON.stringify(record));
+    const hold = await holdProfile(profileDir);
+    assert.ok(hold, "the profile is free at first");
+    try {
+      assert.equal(await holdProfile(profileDir), undefined, "a second hold is refused");
+      await assert.rejects(
+        openProfile({ executable: "/nonexistent/chromium", profileDir, pidFile }),
+        (error: unknown) => error instanceof ProfileBusy && /in use/.test(error.message),
+      );
+      assert.equal(await stopLeftoverWhenFree({ profileDir, pidFile }), "busy");
+      assert.ok((await readPidFile(pidFile))?.pid === 1, "the holder's PID file is left alone");
+    } finally {
+      hold.release();
+    }
+    const again = await holdProfile(profileDir);
+    assert.ok(again, "released, it can be held again");
+    again.release();
   });
 });
 

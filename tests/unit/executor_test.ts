@@ -181,6 +181,47 @@ Deno.test("handleApproved() tries once when maxRetries is 1", async () => {
   }, 1);
 });
 
+Deno.test("handleApproved() lets an item over its rate limit wait for its slot, costing no attempt", async () => {
+  const overLimit: ExecutionOutcome = {
+    ok: false,
+    retryable: true,
+    reason: "over the rate limit: WhatsApp allows 30 replies an hour; the next slot is at 10:42",
+    waitMs: 20,
+  };
+  // One attempt allowed: a wait that cost one would leave none for the send.
+  await withDispatcher([overLimit, ok()], async (f) => {
+    const stop = new AbortController();
+    try {
+      await f.dispatcher.handleApproved(
+        await f.approve("WEBHOOK_deploy.md", WEBHOOK_NOTE),
+        stop.signal,
+      );
+      assert.ok((await inflightNames(f.layout)).includes("WEBHOOK_deploy.md"), "it waits");
+      for (let tries = 0; tries < 200 && (await f.names("Done")).length === 0; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(await f.names("Done"), ["WEBHOOK_deploy.md"]);
+      assert.deepEqual(f.executor.calls.map((c) => c.attempt), [1, 1]);
+      assert.equal(parseNote(await f.read("Done", "WEBHOOK_deploy.md")).frontMatter.attempts, 1);
+    } finally {
+      stop.abort();
+    }
+  }, 1);
+});
+
+Deno.test("a single sweep leaves an item over its rate limit in .aiemp/inflight/ for the next start", async () => {
+  await withDispatcher(
+    [{ ok: false, retryable: true, reason: "over the rate limit", waitMs: 5 }],
+    async (f) => {
+      await f.approve("WEBHOOK_deploy.md", WEBHOOK_NOTE);
+      await f.dispatcher.sweep();
+      assert.equal(f.executor.calls.length, 1);
+      assert.deepEqual(await f.names("Rejected"), []);
+      assert.ok((await inflightNames(f.layout)).includes("WEBHOOK_deploy.md"));
+    },
+  );
+});
+
 Deno.test("handleApproved() rejects malformed front matter, keeping the text byte for byte", async () => {
   await withDispatcher([ok()], async (f) => {
     const original = "---\nid: broken\naction: webhook\nurl: [oops\n---\nBody ü\r\nend";

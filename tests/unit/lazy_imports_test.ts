@@ -1,7 +1,8 @@
 /**
  * Start-up cost: the mail libraries (Google's, nodemailer, postal-mime, html-to-text) take long
  * to load, so only the modules that use them load them, when used (`loadGmailClient`,
- * `loadMailTools`, `loadAuthFlow` in src/gmail/mod.ts). Read from `deno info --json`: the modules
+ * `loadMailTools`, `loadAuthFlow` in src/gmail/mod.ts); playwright-core likewise, when a browser
+ * is opened (`openProfile` in src/browser). Read from `deno info --json`: the modules
  * each entry point loads as it starts, that is its static imports, not `import type` nor
  * `import()`.
  */
@@ -16,6 +17,9 @@ const MAIL_LIBRARIES = [
   "postal-mime",
   "html-to-text",
 ];
+
+/** Heavy, and it reads the whole environment as it loads: loaded by `openProfile` (src/browser). */
+const BROWSER_LIBRARY = "playwright-core";
 
 interface GraphModule {
   specifier: string;
@@ -67,11 +71,23 @@ for (
     ["src/gmail/mod.ts", "every part that uses Gmail"],
   ]
 ) {
-  Deno.test(`${entry} (${why}) loads no mail library as it starts`, async () => {
+  Deno.test(`${entry} (${why}) loads no mail library nor playwright-core as it starts`, async () => {
     const packages = await packagesLoadedBy(entry);
-    const loaded = MAIL_LIBRARIES.filter((name) => packages.has(name))
+    const loaded = [...MAIL_LIBRARIES, BROWSER_LIBRARY].filter((name) => packages.has(name))
       .map((name) => `${name} through ${packages.get(name)!.join(" → ")}`);
     assert.deepEqual(loaded, []);
+  });
+}
+
+for (
+  const [entry, why] of [
+    ["src/watchers/whatsapp/worker.ts", "the WhatsApp watcher's Worker"],
+    ["src/actions/runs/whatsapp.ts", "a WhatsApp reply's run"],
+  ]
+) {
+  Deno.test(`${entry} (${why}) loads playwright-core only when it opens the browser`, async () => {
+    const packages = await packagesLoadedBy(entry);
+    assert.equal(packages.get(BROWSER_LIBRARY), undefined);
   });
 }
 

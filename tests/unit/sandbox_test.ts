@@ -7,7 +7,11 @@ import { join } from "node:path";
 import { findActionType } from "../../src/actions/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { workerOf } from "../../src/orchestrator/components.ts";
-import { actionRunPermissions, gmailWatcherPermissions } from "../../src/sandbox/mod.ts";
+import {
+  actionRunPermissions,
+  browserActionRunPermissions,
+  gmailWatcherPermissions,
+} from "../../src/sandbox/mod.ts";
 import { VAULT_FOLDERS, vaultLayout } from "../../src/vault/mod.ts";
 import type { Probe } from "../fixtures/probe_worker.ts";
 
@@ -234,6 +238,111 @@ Deno.test("one action run reaches only its item's host:port, and reads and write
     assert.equal(f.connections(), 0);
   } finally {
     await allowed.shutdown();
+    await f.cleanup();
+  }
+});
+
+Deno.test("the WhatsApp watcher works in its notes, its seen ids, its browser profile and Logs/browser/: no approvals, no secrets, no network", async () => {
+  const f = await fixture();
+  try {
+    const executable = "/usr/bin/true";
+    const { permissions } = workerOf("whatsapp", {
+      layout: f.layout,
+      config,
+      once: false,
+      browser: { executable },
+    });
+    const folder = (name: (typeof VAULT_FOLDERS)[number]) => f.layout.folder(name);
+    const profile = join(f.layout.internal, "browser", "whatsapp");
+    await Deno.mkdir(profile, { recursive: true });
+    await Deno.mkdir(join(f.layout.internal, "whatsapp"), { recursive: true });
+    await Deno.mkdir(join(folder("Logs"), "browser"), { recursive: true });
+    await assertOnly(permissions, [
+      ["write Needs_Action/", { op: "write", path: join(folder("Needs_Action"), "WHATSAPP_1.md") }],
+      ["write its seen ids", { op: "write", path: join(f.layout.internal, "whatsapp", "s.json") }],
+      ["write its profile", { op: "write", path: join(profile, "x") }],
+      ["write its PID file", {
+        op: "write",
+        path: join(f.layout.internal, "browser", "whatsapp.pid"),
+      }],
+      ["write Logs/browser/", { op: "write", path: join(folder("Logs"), "browser", "x.png") }],
+      ["run the browser", { op: "run", program: executable }],
+    ], [
+      ["read a file outside the vault", { op: "read", path: f.outside }],
+      ["read a secret", { op: "read", path: join(f.layout.secrets, "token") }],
+      ["write the audit log", { op: "write", path: f.layout.audit }],
+      ["write the rate limits", { op: "write", path: join(f.layout.internal, "pacing.json") }],
+      ["write Approved/", { op: "write", path: join(folder("Approved"), "WHATSAPP_x.md") }],
+      ["write Pending_Approval/", {
+        op: "write",
+        path: join(folder("Pending_Approval"), "WHATSAPP_x.md"),
+      }],
+      ["write another platform's profile", {
+        op: "write",
+        path: join(f.layout.internal, "browser", "linkedin", "x"),
+      }],
+      ["open a connection", { op: "connect", port: f.port }],
+      ["fetch a URL", { op: "fetch", url: `http://127.0.0.1:${f.port}/` }],
+      ["run another program", { op: "run", program: "sh" }],
+    ]);
+    assert.equal(f.connections(), 0);
+  } finally {
+    await f.cleanup();
+  }
+});
+
+Deno.test("a WhatsApp reply's run drives the profile's browser and reads nothing of the vault: not the rate limits, no network", async () => {
+  const f = await fixture();
+  try {
+    const reply = findActionType("whatsapp_reply")!;
+    const prepared = reply.prepare({
+      id: "WHATSAPP_reply_1",
+      action: "whatsapp_reply",
+      fileName: "WHATSAPP_reply_1.md",
+      frontMatter: { chat: "Ana Lima" },
+      body: "## Content\nOn my way.\n",
+    }, {
+      webhooks: {},
+      userAgent: "aiemp-test",
+      secret: () => "",
+      vault: f.layout.root,
+      whatsapp: { url: "http://127.0.0.1:1/" },
+      browser: {
+        executable: "/usr/bin/true",
+        headless: true,
+        keystroke: { minMs: 0, maxMs: 1 },
+        action: { minMs: 0, maxMs: 1 },
+        stepTimeoutMs: 1000,
+      },
+    });
+    assert.ok(prepared.browser);
+    const permissions = browserActionRunPermissions(prepared.browser, prepared.readable);
+    const profile = join(f.layout.internal, "browser", "whatsapp");
+    await Deno.mkdir(profile, { recursive: true });
+    await Deno.mkdir(join(f.layout.folder("Logs"), "browser"), { recursive: true });
+    await Deno.writeTextFile(join(f.layout.internal, "pacing.json"), "{}");
+    await assertOnly(permissions, [
+      ["write its profile", { op: "write", path: join(profile, "x") }],
+      ["write Logs/browser/", {
+        op: "write",
+        path: join(f.layout.folder("Logs"), "browser", "x.png"),
+      }],
+      ["run the browser", { op: "run", program: "/usr/bin/true" }],
+    ], [
+      ["read the approved item's folder", {
+        op: "read",
+        path: join(f.layout.folder("Approved"), "note.md"),
+      }],
+      ["read the rate limits", { op: "read", path: join(f.layout.internal, "pacing.json") }],
+      ["write the rate limits", { op: "write", path: join(f.layout.internal, "pacing.json") }],
+      ["read a secret", { op: "read", path: join(f.layout.secrets, "token") }],
+      ["write into the vault", { op: "write", path: join(f.layout.folder("Done"), "x.md") }],
+      ["write Needs_Action/", { op: "write", path: join(f.layout.folder("Needs_Action"), "x") }],
+      ["open a connection", { op: "connect", port: f.port }],
+      ["run another program", { op: "run", program: "sh" }],
+    ]);
+    assert.equal(f.connections(), 0);
+  } finally {
     await f.cleanup();
   }
 });

@@ -22,7 +22,7 @@ import {
   type VaultLayout,
   writeFileAtomic,
 } from "../../vault/mod.ts";
-import { openSeenIds, type SeenIds, SeenIdsError } from "./_seen_ids.ts";
+import { openSeenIds, type SeenIds, SeenIdsError } from "../_seen_ids.ts";
 
 /** What the Gmail watcher takes and what it does afterwards (the `gmail:` settings). */
 export interface GmailWatcherSettings {

@@ -1,9 +1,10 @@
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../../vault/mod.ts";
+import { writeFileAtomic } from "../vault/mod.ts";
 
 /**
- * The ids of the Gmail messages already taken, so that no message ever yields two notes: also
- * across restarts, and after its note has left Needs_Action/. Kept in a JSON file
+ * The ids of the messages a watcher (Gmail, WhatsApp) already took, so that no message ever
+ * yields two notes: also across restarts, and after its note has left Needs_Action/. Kept in a
+ * JSON file
  * (`{ "ids": [oldest … newest] }`), rewritten atomically after each message; only the latest
  * `limit` ids are kept.
  */
@@ -25,7 +26,7 @@ export class SeenIdsError extends Error {
 /**
  * Opens the ids kept in `path` (none when the file does not exist yet). Throws
  * {@linkcode SeenIdsError} when the file is not such a list: starting afresh would give a second
- * note of every message still matching the query.
+ * note of every message the channel still shows.
  */
 export async function openSeenIds(path: string, limit = 10_000): Promise<SeenIds> {
   let text: string | undefined;
