@@ -14,17 +14,8 @@ import {
   webhookServer,
 } from "../tests/e2e/_harness.ts";
 
-/** A deterministic source of numbers in [0, 1) (mulberry32), so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic source of numbers in [0, 1), so a failing run can be repeated. */
+export { seededRandom } from "../src/browser/mod.ts";
 
 /** Waits `ms` milliseconds (the chaos driver's own pacing, never an assertion on time). */
 export function sleep(ms: number): Promise<void> {

@@ -546,7 +546,8 @@ class Orchestrator {
         return;
       case "audit":
         this.#audit.append({
-          who: id === "inbox" || id === "gmail" || id === "whatsapp" ? "watcher" : "executor",
+          // The executor is the one built-in Worker that is not a watcher.
+          who: id === "executor" ? "executor" : "watcher",
           ...message.entry as AuditEntry,
         }).catch((error) => this.#auditFailed(error, message.entry as AuditEntry));
         return;

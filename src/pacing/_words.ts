@@ -1,3 +1,4 @@
+import { localTime } from "../scheduler/mod.ts";
 import type { RateLimit } from "./limits.ts";
 
 const MINUTE_MS = 60_000;
@@ -30,33 +31,14 @@ export function describeLimit(limit: RateLimit): string {
   }`;
 }
 
-/** The parts of `date` in `timeZone` (YYYY, MM, DD, hh, mm). */
-function partsOf(date: Date, timeZone: string): Record<string, string> {
-  return Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    }).formatToParts(date).map((part) => [part.type, part.value]),
-  );
-}
-
 /**
  * `at` for people, in `timeZone`, rounded up to the minute (so the owner who comes back at the
  * time shown finds the slot free): `10:42` on the same day as `now`, `2025-03-02 10:42` otherwise.
  */
 export function clockWords(at: Date, now: Date, timeZone: string): string {
   const up = new Date(Math.ceil(at.getTime() / MINUTE_MS) * MINUTE_MS);
-  const slot = partsOf(up, timeZone);
-  const today = partsOf(now, timeZone);
-  const time = `${slot.hour}:${slot.minute}`;
-  const sameDay = slot.year === today.year && slot.month === today.month &&
-    slot.day === today.day;
-  return sameDay ? time : `${slot.year}-${slot.month}-${slot.day} ${time}`;
+  const slot = localTime(up, timeZone); // "YYYY-MM-DD hh:mm"
+  return slot.slice(0, 10) === localTime(now, timeZone).slice(0, 10) ? slot.slice(11) : slot;
 }
 
 /** The machine's time zone (IANA name), UTC when the runtime cannot tell. */

@@ -34,63 +34,57 @@ interface ReplyFailure {
   evidence: StepEvidence;
 }
 
-/**
- * The reply was NOT sent: a step failed before Enter was pressed (the chat could not be opened,
- * the text could not be typed exactly). Safe to try again.
- */
-export class ReplyNotSent extends Error {
-  /** Always `"ReplyNotSent"`, for logs and stack traces. */
-  override readonly name = "ReplyNotSent";
-  /** Always false: nothing was sent. */
-  readonly mayHaveBeenSent = false;
+/** What both reply failures carry: the chat, the approval, the step that failed, its evidence. */
+export abstract class ReplyFailed extends Error {
+  /** Whether the reply may be in the chat. */
+  abstract readonly mayHaveBeenSent: boolean;
   /** The chat the reply was for. */
   readonly chat: string;
   /** The approval the reply was for. */
   readonly itemId: string;
-  /** The step that failed: `open_chat` or `type`. */
+  /** The step that failed. */
   readonly step: string;
   /** The screenshot and HTML of the failure. */
   readonly evidence: StepEvidence;
+
+  /** A failed reply; `options.cause` is the step's error. */
+  constructor(failure: ReplyFailure, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.chat = failure.chat;
+    this.itemId = failure.itemId;
+    this.step = failure.step;
+    this.evidence = failure.evidence;
+  }
+}
+
+/**
+ * The reply was NOT sent: a step failed before Enter was pressed (the chat could not be opened,
+ * the text could not be typed exactly; `step` is `open_chat` or `type`). Safe to try again.
+ */
+export class ReplyNotSent extends ReplyFailed {
+  /** Always `"ReplyNotSent"`, for logs and stack traces. */
+  override readonly name = "ReplyNotSent";
+  /** Always false: nothing was sent. */
+  readonly mayHaveBeenSent = false;
   /** True when the cause is a logged-out session (the channel pauses; see {@linkcode isLoggedOut}). */
   readonly loggedOut: boolean;
 
   /** A reply not sent; `options.cause` is the step's error. */
   constructor(failure: ReplyFailure, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.chat = failure.chat;
-    this.itemId = failure.itemId;
-    this.step = failure.step;
-    this.evidence = failure.evidence;
+    super(failure, message, options);
     this.loggedOut = isLoggedOut(options?.cause);
   }
 }
 
 /**
- * Enter was pressed but the reply was not seen as sent in time: it MAY HAVE BEEN SENT. Never
- * retried by itself: a person checks the chat (at-most-once).
+ * Enter was pressed but the reply was not seen as sent in time (`step` is `send` or `confirm`):
+ * it MAY HAVE BEEN SENT. Never retried by itself: a person checks the chat (at-most-once).
  */
-export class ReplyNotConfirmed extends Error {
+export class ReplyNotConfirmed extends ReplyFailed {
   /** Always `"ReplyNotConfirmed"`, for logs and stack traces. */
   override readonly name = "ReplyNotConfirmed";
   /** Always true: the reply may be in the chat. */
   readonly mayHaveBeenSent = true;
-  /** The chat the reply was for. */
-  readonly chat: string;
-  /** The approval the reply was for. */
-  readonly itemId: string;
-  /** The step that failed: `send` or `confirm`. */
-  readonly step: string;
-  /** The screenshot and HTML of the failure. */
-  readonly evidence: StepEvidence;
-
-  /** A reply not confirmed; `options.cause` is the step's error. */
-  constructor(failure: ReplyFailure, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.chat = failure.chat;
-    this.itemId = failure.itemId;
-    this.step = failure.step;
-    this.evidence = failure.evidence;
-  }
 }
 
 /**

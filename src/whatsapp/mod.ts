@@ -30,6 +30,7 @@
 export {
   ChatNotFound,
   isLoggedOut,
+  ReplyFailed,
   ReplyNotConfirmed,
   ReplyNotSent,
   WhatsAppLoggedOut,
