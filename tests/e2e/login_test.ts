@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeWhatsApp } from "../fixtures/pages/whatsapp/fake_whatsapp.ts";
 import { aiemp, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
+import { browserTest } from "../fixtures/chromium.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -104,47 +105,50 @@ async function isPng(file: string): Promise<boolean> {
   return bytes.length > 8 && [0x89, 0x50, 0x4e, 0x47].every((byte, i) => bytes[i] === byte);
 }
 
-Deno.test("aiemp login whatsapp --headless --qr-file writes the QR picture, waits for the login, and keeps the session in a 0700 profile", async () => {
-  await withLoginPage(async (vault, page) => {
-    const qrFile = join(vault.path, "..", "qr.png");
-    const profileDir = vault.file(".aiemp", "browser", "whatsapp");
-    const login = spawnLogin([
-      "whatsapp",
-      "--vault",
-      vault.path,
-      "--headless",
-      "--qr-file",
-      qrFile,
-      "--timeout-s",
-      "90",
-    ]);
-    await Promise.race([
-      waitFor(() => isPng(qrFile), "the QR picture", 30_000),
-      login.exited.then((code) => assert.fail(`login exited with ${code}:\n${login.output()}`)),
-    ]);
-    assert.match(login.output(), /Waiting up to 90 s/);
-    assert.ok(login.output().includes(qrFile), login.output());
+browserTest(
+  "aiemp login whatsapp --headless --qr-file writes the QR picture, waits for the login, and keeps the session in a 0700 profile",
+  async () => {
+    await withLoginPage(async (vault, page) => {
+      const qrFile = join(vault.path, "..", "qr.png");
+      const profileDir = vault.file(".aiemp", "browser", "whatsapp");
+      const login = spawnLogin([
+        "whatsapp",
+        "--vault",
+        vault.path,
+        "--headless",
+        "--qr-file",
+        qrFile,
+        "--timeout-s",
+        "90",
+      ]);
+      await Promise.race([
+        waitFor(() => isPng(qrFile), "the QR picture", 30_000),
+        login.exited.then((code) => assert.fail(`login exited with ${code}:\n${login.output()}`)),
+      ]);
+      assert.match(login.output(), /Waiting up to 90 s/);
+      assert.ok(login.output().includes(qrFile), login.output());
 
-    await page.logIn();
-    const code = await login.exited;
-    assert.equal(code, 0, login.output());
-    assert.match(login.output(), /Logged in to WhatsApp/);
-    assert.ok(login.output().includes(profileDir), login.output());
-    const profile = await Deno.stat(profileDir);
-    assert.ok(profile.isDirectory);
-    assert.equal(profile.mode! & 0o777, 0o700);
-    // The picture is of no use once logged in; the browser is gone, and its PID file with it.
-    assert.equal(await Deno.lstat(qrFile).then(() => true, () => false), false);
-    assert.deepEqual(await browsersOn(profileDir), []);
-    assert.equal(
-      await Deno.lstat(vault.file(".aiemp", "browser", "whatsapp.pid")).then(
-        () => true,
-        () => false,
-      ),
-      false,
-    );
-  });
-});
+      await page.logIn();
+      const code = await login.exited;
+      assert.equal(code, 0, login.output());
+      assert.match(login.output(), /Logged in to WhatsApp/);
+      assert.ok(login.output().includes(profileDir), login.output());
+      const profile = await Deno.stat(profileDir);
+      assert.ok(profile.isDirectory);
+      assert.equal(profile.mode! & 0o777, 0o700);
+      // The picture is of no use once logged in; the browser is gone, and its PID file with it.
+      assert.equal(await Deno.lstat(qrFile).then(() => true, () => false), false);
+      assert.deepEqual(await browsersOn(profileDir), []);
+      assert.equal(
+        await Deno.lstat(vault.file(".aiemp", "browser", "whatsapp.pid")).then(
+          () => true,
+          () => false,
+        ),
+        false,
+      );
+    });
+  },
+);
 
 Deno.test({
   name: "aiemp login whatsapp without a display and without --headless explains the alternatives",
@@ -169,7 +173,7 @@ Deno.test({
   },
 });
 
-Deno.test("aiemp login whatsapp gives up after --timeout-s and says so", async () => {
+browserTest("aiemp login whatsapp gives up after --timeout-s and says so", async () => {
   await withLoginPage(async (vault) => {
     const result = await aiemp([
       "login",
@@ -187,70 +191,76 @@ Deno.test("aiemp login whatsapp gives up after --timeout-s and says so", async (
   });
 });
 
-Deno.test("aiemp login with an unknown platform names the ones aiemp knows", async () => {
+browserTest("aiemp login with an unknown platform names the ones aiemp knows", async () => {
   const result = await aiemp(["login", "myspace", "--vault", "/nonexistent-vault"]);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /Cannot log in to 'myspace': aiemp knows whatsapp/);
 });
 
-Deno.test("aiemp login whatsapp refuses while a running aiemp has the profile's browser open, and leaves that browser alone", async () => {
-  await withLoginPage(async (vault) => {
-    const running = await startAiemp(vault.path, ["--no-watchers"]);
-    const profileDir = vault.file(".aiemp", "browser", "whatsapp");
-    const browser = await foreignBrowserOn(profileDir);
-    try {
-      // What the orchestrator's channel records for the browser it has open on the profile.
-      await Deno.writeTextFile(
-        vault.file(".aiemp", "browser", "whatsapp.pid"),
-        JSON.stringify({
-          pid: browser.pid,
-          command: await chromium(),
-          profileDir,
-          started: new Date().toISOString(),
-        }),
-      );
-      const result = await aiemp([
-        "login",
-        "whatsapp",
-        "--vault",
-        vault.path,
-        "--headless",
-        "--timeout-s",
-        "5",
-      ]);
-      assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /is in use by aiemp running on this vault/);
-      assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
-      assert.doesNotMatch(result.stderr, /stopped it/);
-      // Still running (a stopped one would linger as a zombie of this test, so ps is asked).
-      assert.ok((await browsersOn(profileDir)).includes(browser.pid), "the browser was stopped");
-    } finally {
-      browser.kill("SIGKILL");
-      await browser.status;
-      await running.stop();
-    }
-  });
-});
+browserTest(
+  "aiemp login whatsapp refuses while a running aiemp has the profile's browser open, and leaves that browser alone",
+  async () => {
+    await withLoginPage(async (vault) => {
+      const running = await startAiemp(vault.path, ["--no-watchers"]);
+      const profileDir = vault.file(".aiemp", "browser", "whatsapp");
+      const browser = await foreignBrowserOn(profileDir);
+      try {
+        // What the orchestrator's channel records for the browser it has open on the profile.
+        await Deno.writeTextFile(
+          vault.file(".aiemp", "browser", "whatsapp.pid"),
+          JSON.stringify({
+            pid: browser.pid,
+            command: await chromium(),
+            profileDir,
+            started: new Date().toISOString(),
+          }),
+        );
+        const result = await aiemp([
+          "login",
+          "whatsapp",
+          "--vault",
+          vault.path,
+          "--headless",
+          "--timeout-s",
+          "5",
+        ]);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /is in use by aiemp running on this vault/);
+        assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
+        assert.doesNotMatch(result.stderr, /stopped it/);
+        // Still running (a stopped one would linger as a zombie of this test, so ps is asked).
+        assert.ok((await browsersOn(profileDir)).includes(browser.pid), "the browser was stopped");
+      } finally {
+        browser.kill("SIGKILL");
+        await browser.status;
+        await running.stop();
+      }
+    });
+  },
+);
 
-Deno.test("aiemp login whatsapp says to stop aiemp or wait when another browser holds the profile", async () => {
-  await withLoginPage(async (vault) => {
-    const browser = await foreignBrowserOn(vault.file(".aiemp", "browser", "whatsapp"));
-    try {
-      const result = await aiemp([
-        "login",
-        "whatsapp",
-        "--vault",
-        vault.path,
-        "--headless",
-        "--timeout-s",
-        "5",
-      ]);
-      assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /is using this profile/);
-      assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
-    } finally {
-      browser.kill("SIGKILL");
-      await browser.status;
-    }
-  });
-});
+browserTest(
+  "aiemp login whatsapp says to stop aiemp or wait when another browser holds the profile",
+  async () => {
+    await withLoginPage(async (vault) => {
+      const browser = await foreignBrowserOn(vault.file(".aiemp", "browser", "whatsapp"));
+      try {
+        const result = await aiemp([
+          "login",
+          "whatsapp",
+          "--vault",
+          vault.path,
+          "--headless",
+          "--timeout-s",
+          "5",
+        ]);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /is using this profile/);
+        assert.match(result.stderr, /stop aiemp first \(aiemp stop\) or wait/);
+      } finally {
+        browser.kill("SIGKILL");
+        await browser.status;
+      }
+    });
+  },
+);
