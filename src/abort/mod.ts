@@ -50,3 +50,28 @@ export function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
     }
   });
 }
+
+/**
+ * Calls `check` every `pollMs` until it gives a value, for at most `timeoutMs`; undefined when
+ * time is up. Throws the signal's reason when the signal aborts. For waits on a page or a file
+ * that has no event to wait for.
+ *
+ * @example
+ * ```ts
+ * const shown = await poll(() => page.title().then((t) => t || undefined), { timeoutMs: 5000, signal });
+ * ```
+ */
+export async function poll<T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs, signal, pollMs = 100 }: { timeoutMs: number; signal: AbortSignal; pollMs?: number },
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    if (signal.aborted) throw signal.reason;
+    const value = await check();
+    if (value !== undefined) return value;
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    if (await delay(Math.min(pollMs, left), signal)) throw signal.reason;
+  }
+}

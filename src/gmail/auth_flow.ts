@@ -7,8 +7,19 @@
  * @module
  */
 import { CodeChallengeMethod, OAuth2Client } from "google-auth-library";
+import {
+  checkRedirect,
+  listenOnLoopback,
+  type LoopbackOptions,
+  type RedirectCheck,
+  type RedirectHandler,
+  type RedirectListener,
+  waitForConsent,
+} from "../consent/mod.ts";
 import { GMAIL_AUTH_COMMAND } from "./errors.ts";
 import { clientOf, refreshTokenOf } from "./credentials.ts";
+
+export { listenOnLoopback, type LoopbackOptions, type RedirectHandler, type RedirectListener };
 
 /** The Gmail scopes aiemp knows of. */
 export const GMAIL_SCOPE = {
@@ -107,47 +118,29 @@ export function readRedirect(
   expectedState: string,
   options: { anyPath?: boolean } = {},
 ): RedirectResult {
-  const query = url.searchParams;
-  if (!options.anyPath && url.pathname !== "/") return { kind: "not_redirect" };
-  if (!query.has("state") && !query.has("code") && !query.has("error")) {
-    return { kind: "not_redirect" };
-  }
-  if (query.get("state") !== expectedState) {
-    return {
-      kind: "failed",
-      problem: "state_mismatch",
-      message:
-        `The answer to the sign-in does not belong to this run (its state does not match), so it was not used; ${AGAIN}`,
-    };
-  }
-  const error = query.get("error");
-  if (error === "access_denied") {
-    return {
-      kind: "failed",
-      problem: "denied",
-      message:
-        `Google says access was denied (error=access_denied): the consent was refused, or the account is not a test user of the app; add it under "Test users" of the OAuth consent screen if needed, then ${AGAIN} and approve`,
-    };
-  }
-  if (error) {
-    const said = [error, query.get("error_description")].filter(Boolean).join(": ");
-    return {
-      kind: "failed",
-      problem: "consent_error",
-      message: `Google did not give consent (${
-        said.slice(0, 200)
-      }); check the OAuth client and consent screen (README, "Gmail"), then ${AGAIN}`,
-    };
-  }
-  const code = query.get("code");
-  if (!code) {
-    return {
-      kind: "failed",
-      problem: "no_code",
-      message: `The answer to the sign-in carries no authorization code; ${AGAIN}`,
-    };
-  }
-  return { kind: "code", code };
+  const answer = checkRedirect(url, { ...redirectCheck(expectedState), anyPath: options.anyPath });
+  return answer.kind === "code" ? { kind: "code", code: answer.code } : answer;
+}
+
+/** How Google's redirect to `/` is read, and Google's `error` worded. */
+function redirectCheck(state: string): RedirectCheck<"denied" | "consent_error"> {
+  return {
+    state,
+    path: "/",
+    again: AGAIN,
+    refused: (error, said) =>
+      error === "access_denied"
+        ? {
+          problem: "denied",
+          message:
+            `Google says access was denied (error=access_denied): the consent was refused, or the account is not a test user of the app; add it under "Test users" of the OAuth consent screen if needed, then ${AGAIN} and approve`,
+        }
+        : {
+          problem: "consent_error",
+          message:
+            `Google did not give consent (${said}); check the OAuth client and consent screen (README, "Gmail"), then ${AGAIN}`,
+        },
+  };
 }
 
 /** One use of Gmail and whether the granted scopes allow it. */
@@ -284,29 +277,6 @@ function parseObject(text: string): Record<string, any> | undefined {
   }
 }
 
-/** Answers one request to the loopback address. */
-export type RedirectHandler = (url: URL) => Response;
-
-/** A listener for the redirect; see {@linkcode listenOnLoopback}. */
-export interface RedirectListener {
-  /** `http://127.0.0.1:PORT`, the `redirect_uri`. */
-  redirectUri: string;
-  /** Stops listening, after answering the requests in flight. */
-  close(): Promise<void>;
-}
-
-/** Listens on 127.0.0.1 on a free port; only GET is answered. */
-export function listenOnLoopback(handler: RedirectHandler): RedirectListener {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (request) =>
-      request.method === "GET"
-        ? handler(new URL(request.url))
-        : new Response("Method Not Allowed", { status: 405 }),
-  );
-  return { redirectUri: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
-
 /** What {@linkcode runConsentFlow} asks the token endpoint. */
 export interface CodeExchange {
   /** The authorization code from the redirect. */
@@ -339,7 +309,7 @@ export interface ConsentFlowOptions {
   show(consentUrl: string, redirectUri: string): void;
   /** The scopes asked for. @default {@linkcode GMAIL_AUTH_SCOPES} */
   scopes?: readonly string[];
-  /** Starts listening for the redirect. @default {@linkcode listenOnLoopback} */
+  /** Starts listening for the redirect. @default {@linkcode listenOnLoopback} on 127.0.0.1 */
   listen?: (handler: RedirectHandler) => RedirectListener;
   /**
    * Addresses the owner pastes (from a browser on another machine that could not reach the
@@ -384,47 +354,24 @@ export async function runConsentFlow(options: ConsentFlowOptions): Promise<Conse
   const { codeVerifier } = pkce;
   const codeChallenge = pkce.codeChallenge ?? "";
   const state = crypto.getRandomValues(new Uint8Array(24)).toBase64({ alphabet: "base64url" });
-  let settle!: (result: RedirectResult) => void;
-  const answered = new Promise<RedirectResult>((resolve) => settle = resolve);
-  let settled = false;
-  const take = (url: URL, anyPath: boolean): RedirectResult => {
-    if (settled) return { kind: "not_redirect" };
-    const result = readRedirect(url, state, { anyPath });
-    if (result.kind !== "not_redirect") {
-      settled = true;
-      settle(result);
-    }
-    return result;
-  };
-  const listener = (options.listen ?? listenOnLoopback)((url) => closingPage(take(url, false)));
-  const stop = new AbortController();
-  let result: RedirectResult;
-  try {
-    options.show(
-      consentUrl({ ...options, redirectUri: listener.redirectUri, state, codeChallenge, scopes }),
-      listener.redirectUri,
-    );
-    if (options.pasted) readPasted(options.pasted, (url) => take(url, true), stop.signal);
-    const timeoutMs = options.timeoutMs ?? CONSENT_TIMEOUT_MS;
-    const timedOut = (options.sleep ?? sleep)(timeoutMs, stop.signal).then((): RedirectResult => ({
-      kind: "failed",
-      problem: "timeout",
-      message: `No answer from the browser within ${
-        Math.round(timeoutMs / 60_000)
-      } minutes; ${AGAIN}, and approve within that time`,
-    }));
-    result = await Promise.race([answered, timedOut]);
-    settled = true;
-  } finally {
-    stop.abort();
-    await listener.close();
+  const waited = await waitForConsent({
+    check: redirectCheck(state),
+    listen: options.listen ?? listenOnLoopback,
+    show: (redirectUri) =>
+      options.show(
+        consentUrl({ ...options, redirectUri, state, codeChallenge, scopes }),
+        redirectUri,
+      ),
+    pasted: options.pasted,
+    timeoutMs: options.timeoutMs ?? CONSENT_TIMEOUT_MS,
+    sleep: options.sleep,
+  });
+  if (!waited.ok) throw waited.listenError;
+  const { answer, redirectUri } = waited;
+  if (answer.kind === "failed") {
+    return { ok: false, problem: answer.problem, message: answer.message };
   }
-  if (result.kind === "failed") {
-    return { ok: false, problem: result.problem, message: result.message };
-  }
-  if (result.kind !== "code") throw new Error("unreachable: the wait ended without an answer");
-  const exchange = { code: result.code, codeVerifier, redirectUri: listener.redirectUri };
-  return await exchangeCode(options, exchange, scopes);
+  return await exchangeCode(options, { code: answer.code, codeVerifier, redirectUri }, scopes);
 }
 
 async function exchangeCode(
@@ -501,44 +448,4 @@ function exchangeFailure(error: unknown, tokenUri: string): string {
     return `Google refused the OAuth client (${said}); download credentials.json again and run '${GMAIL_AUTH_COMMAND} --client credentials.json'`;
   }
   return `Google refused the authorization code (${said}); ${AGAIN}`;
-}
-
-/** The page the owner's browser shows after the redirect. */
-function closingPage(result: RedirectResult): Response {
-  if (result.kind === "not_redirect") return new Response("Not Found", { status: 404 });
-  const [title, text] = result.kind === "code"
-    ? ["aiemp received your approval", "You can close this tab and return to the terminal."]
-    : ["aiemp could not sign in", "You can close this tab; the terminal says what to do."];
-  const html = `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
-    `<body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body>`;
-  return new Response(html, {
-    status: result.kind === "code" ? 200 : 400,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      "referrer-policy": "no-referrer",
-    },
-  });
-}
-
-/** Feeds each pasted line that is a URL to `take` until the signal stops it. */
-async function readPasted(
-  lines: AsyncIterable<string>,
-  take: (url: URL) => RedirectResult,
-  signal: AbortSignal,
-): Promise<void> {
-  try {
-    for await (const line of lines) {
-      if (signal.aborted) return;
-      if (!URL.canParse(line.trim())) continue;
-      if (take(new URL(line.trim())).kind !== "not_redirect") return;
-    }
-  } catch { /* the input closed: the loopback redirect can still come */ }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-  });
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Locator, Page } from "playwright-core";
-import { delay } from "../abort/mod.ts";
+import { poll } from "../abort/mod.ts";
 import {
   type BrowserLog,
   firstMatch,
@@ -333,25 +333,6 @@ export async function shownConversation(page: Page): Promise<ChatRef | undefined
   if (!shown || normalName(shown.title) === "") return undefined;
   const name = normalName(shown.title);
   return shown.chatId === null ? { name } : { name, chatId: shown.chatId };
-}
-
-/**
- * Calls `check` every `pollMs` until it gives a value, for at most `timeoutMs`; undefined when
- * time is up. Throws the signal's reason when the signal aborts.
- */
-export async function poll<T>(
-  check: () => Promise<T | undefined>,
-  { timeoutMs, signal, pollMs = 100 }: { timeoutMs: number; signal: AbortSignal; pollMs?: number },
-): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    if (signal.aborted) throw signal.reason;
-    const value = await check();
-    if (value !== undefined) return value;
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    if (await delay(Math.min(pollMs, left), signal)) throw signal.reason;
-  }
 }
 
 /** Text as the page shows it, made comparable: no-break spaces as spaces, line ends as `\n`. */

@@ -1,3 +1,4 @@
+import { poll } from "../abort/mod.ts";
 import type { Locator, Page } from "playwright-core";
 import {
   BrowserStepError,
@@ -17,7 +18,6 @@ import {
   openChat,
   type PageElement,
   pickSelector,
-  poll,
   shownText,
   stepOf,
   type WaitContext,

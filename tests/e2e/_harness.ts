@@ -48,6 +48,38 @@ export async function makeVault(
   return vault;
 }
 
+/** Runs `body` with a vault made from `settings` (see {@linkcode makeVault}), then removes it. */
+export async function withVault(
+  settings: string,
+  body: (vault: TestVault) => Promise<void>,
+): Promise<void> {
+  const vault = await makeVault(settings);
+  try {
+    await body(vault);
+  } finally {
+    await vault.cleanup();
+  }
+}
+
+/**
+ * Runs `body` with `server` (a fake the test started), then closes it, also when `body` fails.
+ *
+ * @example
+ * ```ts
+ * await closing(startFakeSocial(), (fake) => withVault(fake.settings(), (vault) => check(vault)));
+ * ```
+ */
+export async function closing<S extends { close(): Promise<void> }>(
+  server: S,
+  body: (server: S) => Promise<void>,
+): Promise<void> {
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /**
  * Settings with the task loop off unless they say `tasks:` themselves: a test of another part is
  * not to see its notes taken up by the agent (the loop's own tests turn it on).
@@ -116,6 +148,94 @@ export async function aiemp(
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
+/** An aiemp command running in the background; see {@linkcode spawnAiemp}. */
+export interface SpawnedAiemp {
+  /** Its process id. */
+  pid: number;
+  /** What it printed so far on stdout. */
+  stdout(): string;
+  /** What it printed so far on stderr. */
+  stderr(): string;
+  /** Everything it printed so far, stdout and stderr in the order read. */
+  output(): string;
+  /** Resolves with the exit code once it has ended and all its output is read. */
+  exited: Promise<number>;
+  /** Sends a signal (SIGTERM by default); nothing when it has ended already. */
+  kill(signal?: Deno.Signal): void;
+  /** Types `text` into its stdin (needs `stdin: "piped"`). */
+  type(text: string): Promise<void>;
+  /** Closes its stdin (needs `stdin: "piped"`). */
+  endInput(): Promise<void>;
+}
+
+/** Options of {@linkcode spawnAiemp}. */
+export interface SpawnOptions extends RunOptions {
+  /** Variables added to the test environment. @default none */
+  env?: Record<string, string>;
+  /** Whether the test may type into its stdin (see `type`, `endInput`). @default "null" */
+  stdin?: "piped" | "null";
+}
+
+/**
+ * Starts `aiemp ARGS` in the background and reads what it prints while it runs, for a test that
+ * acts while the command waits (plays the browser, types a pasted address).
+ *
+ * @example
+ * ```ts
+ * const run = spawnAiemp(["--vault", vault.path, "auth", "x", "--client-id", "id"]);
+ * await waitFor(() => run.stdout().includes("http"), "the consent address");
+ * assert.equal(await run.exited, 0, run.stderr());
+ * ```
+ */
+export function spawnAiemp(args: string[], options: SpawnOptions = {}): SpawnedAiemp {
+  const [program, programArgs] = commandOf(args, options.prefix);
+  const stdin = options.stdin ?? "null";
+  const child = new Deno.Command(program, {
+    args: programArgs,
+    cwd: ROOT,
+    env: testEnv(options.env),
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stdout = "";
+  let stderr = "";
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      add(chunk);
+      output += chunk;
+    }
+  };
+  const pumps = Promise.all([
+    pump(child.stdout, (text) => stdout += text),
+    pump(child.stderr, (text) => stderr += text),
+  ]);
+  const exited = child.status.then(async (status) => {
+    await pumps;
+    return status.code;
+  });
+  const writer = stdin === "piped" ? child.stdin.getWriter() : undefined;
+  const input = () => {
+    if (!writer) throw new Error('spawnAiemp: give stdin: "piped" to type into the command');
+    return writer;
+  };
+  return {
+    pid: child.pid,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => output,
+    exited,
+    kill(signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* exited already */ }
+    },
+    type: (text) => input().write(new TextEncoder().encode(text)),
+    endInput: () => input().close().catch(() => {}),
+  };
+}
+
 /** A running `aiemp start`. */
 export interface RunningAiemp {
   pid: number;
@@ -135,38 +255,20 @@ export async function startAiemp(
   args: string[] = [],
   options: { env?: Record<string, string>; waitReady?: boolean } & RunOptions = {},
 ): Promise<RunningAiemp> {
-  const [program, programArgs] = commandOf(["start", "--vault", vault, ...args], options.prefix);
-  const child = new Deno.Command(program, {
-    args: programArgs,
-    cwd: ROOT,
-    env: testEnv(options.env),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => {
-    await pumps;
-    return status.code;
-  });
+  const child = spawnAiemp(["start", "--vault", vault, ...args], options);
+  const { exited } = child;
   const running: RunningAiemp = {
     pid: child.pid,
-    output: () => text,
+    output: child.output,
     waitForOutput: (wanted, timeoutMs = 15_000) =>
       waitFor(
-        () => text.includes(wanted),
-        `output to contain ${JSON.stringify(wanted)}\n--- output:\n${text}`,
+        () => child.output().includes(wanted),
+        `output to contain ${JSON.stringify(wanted)}\n--- output:\n${child.output()}`,
         timeoutMs,
       )
         .then(() => {}),
     async stop(signal = "SIGTERM") {
-      try {
-        child.kill(signal);
-      } catch { /* exited already */ }
+      child.kill(signal);
       return await exited;
     },
     exited,
@@ -175,7 +277,7 @@ export async function startAiemp(
     await Promise.race([
       running.waitForOutput("All components started"),
       exited.then((code) => {
-        throw new Error(`aiemp start exited with ${code} before it was ready:\n${text}`);
+        throw new Error(`aiemp start exited with ${code} before it was ready:\n${child.output()}`);
       }),
     ]);
   }

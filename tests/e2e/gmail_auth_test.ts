@@ -6,11 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type FakeGmail, startFakeGmail } from "../fixtures/fake_gmail.ts";
-import { aiemp, makeVault, type TestVault, waitFor } from "./_harness.ts";
+import { aiemp, closing, spawnAiemp, type TestVault, waitFor, withVault } from "./_harness.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MODIFY = "https://www.googleapis.com/auth/gmail.modify";
 const SEND = "https://www.googleapis.com/auth/gmail.send";
 /** A refresh token with no recognisable shape, so only aiemp's care keeps it out of the output. */
@@ -29,52 +27,17 @@ function credentialsJson(fake: FakeGmail): string {
   });
 }
 
-async function gmailVault(fake: FakeGmail): Promise<TestVault> {
-  return await makeVault(
-    `gmail:\n  api_root: ${fake.apiRoot}\n  token_uri: ${fake.tokenUri}\n  auth_uri: ${fake.origin}/auth\n`,
-  );
+function gmailSettings(fake: FakeGmail): string {
+  return `gmail:\n  api_root: ${fake.apiRoot}\n  token_uri: ${fake.tokenUri}\n  auth_uri: ${fake.origin}/auth\n`;
 }
 
-/** `aiemp --vault VAULT ARGS` running, its output read while it waits. */
-function spawnAiemp(vault: TestVault, args: string[]) {
-  const env = Deno.env.toObject();
-  delete env.AIEMP_VAULT;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-P=aiemp",
-      "--config",
-      join(ROOT, "deno.json"),
-      "--quiet",
-      join(ROOT, "main.ts"),
-      "--vault",
-      vault.path,
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { ...env, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let stdout = "";
-  let stderr = "";
-  const pump = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) add(chunk);
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, (text) => stdout += text),
-    pump(child.stderr, (text) => stderr += text),
-  ]);
-  const exited = child.status.then(async (status) => {
-    await pumps;
-    return status.code;
-  });
-  return { stdout: () => stdout, stderr: () => stderr, exited, kill: () => child.kill() };
+/** `aiemp auth gmail --client CREDENTIALS` running, its output read while it waits. */
+function signIn(vault: TestVault, credentials: string) {
+  return spawnAiemp(["--vault", vault.path, "auth", "gmail", "--client", credentials]);
 }
 
 /** Waits for the consent URL the CLI prints and returns it. */
-async function consentUrlOf(run: ReturnType<typeof spawnAiemp>, fake: FakeGmail): Promise<URL> {
+async function consentUrlOf(run: ReturnType<typeof signIn>, fake: FakeGmail): Promise<URL> {
   const line = await waitFor(
     () => run.stdout().split("\n").find((l) => l.startsWith(`${fake.origin}/auth?`)),
     `the consent URL\n--- stdout:\n${run.stdout()}\n--- stderr:\n${run.stderr()}`,
@@ -94,15 +57,9 @@ function assertNoToken(text: string, fake: FakeGmail) {
   assert.ok(!/ya29\./.test(text), `the output holds an access token:\n${text}`);
 }
 
-async function withFakeVault(body: (fake: FakeGmail, vault: TestVault) => Promise<void>) {
+function withFakeVault(body: (fake: FakeGmail, vault: TestVault) => Promise<void>) {
   const fake = startFakeGmail({ refreshToken: REFRESH, authCode: "code-e2e-4f1a" });
-  const vault = await gmailVault(fake);
-  try {
-    await body(fake, vault);
-  } finally {
-    await vault.cleanup();
-    await fake.close();
-  }
+  return closing(fake, () => withVault(gmailSettings(fake), (vault) => body(fake, vault)));
 }
 
 Deno.test("aiemp auth gmail signs in through the loopback redirect and stores the grant 0600; auth status says usable", async () => {
@@ -111,7 +68,7 @@ Deno.test("aiemp auth gmail signs in through the loopback redirect and stores th
     await Deno.writeTextFile(creds, credentialsJson(fake));
     // A vault whose secrets folder is gone: the command makes it again, private.
     await Deno.remove(vault.file(".aiemp", "secrets"), { recursive: true });
-    const run = spawnAiemp(vault, ["auth", "gmail", "--client", creds]);
+    const run = signIn(vault, creds);
     const url = await consentUrlOf(run, fake);
     assert.equal(url.searchParams.get("access_type"), "offline");
     assert.equal(url.searchParams.get("scope"), `${MODIFY} ${SEND}`);
@@ -164,7 +121,7 @@ Deno.test("aiemp auth gmail refuses a redirect with the wrong state: exit 1, one
   await withFakeVault(async (fake, vault) => {
     const creds = vault.file("credentials.json");
     await Deno.writeTextFile(creds, credentialsJson(fake));
-    const run = spawnAiemp(vault, ["auth", "gmail", "--client", creds]);
+    const run = signIn(vault, creds);
     const url = await consentUrlOf(run, fake);
     const redirect = new URL(url.searchParams.get("redirect_uri")!);
     const page = await fetch(`${redirect.origin}/?code=${fake.authCode}&state=forged`);

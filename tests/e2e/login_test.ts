@@ -6,12 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startFakeWhatsApp } from "../fixtures/pages/whatsapp/fake_whatsapp.ts";
-import { aiemp, makeVault, startAiemp, type TestVault, waitFor } from "./_harness.ts";
+import {
+  aiemp,
+  closing,
+  spawnAiemp,
+  startAiemp,
+  type TestVault,
+  waitFor,
+  withVault,
+} from "./_harness.ts";
 import { browserTest } from "../fixtures/chromium.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The imitation's control that links the session, as the owner's phone does. */
 interface LoginPage {
@@ -19,17 +24,15 @@ interface LoginPage {
 }
 
 /** A vault whose WhatsApp address is the imitation's (logged out); all is removed after `fn`. */
-async function withLoginPage(
-  fn: (vault: TestVault, page: LoginPage) => Promise<void>,
-): Promise<void> {
-  const fake = startFakeWhatsApp({ loggedIn: false });
-  const vault = await makeVault(`whatsapp:\n  url: ${fake.url}\n`);
-  try {
-    await fn(vault, { logIn: () => Promise.resolve(fake.setLoggedIn(true)) });
-  } finally {
-    await vault.cleanup();
-    await fake.close();
-  }
+function withLoginPage(fn: (vault: TestVault, page: LoginPage) => Promise<void>): Promise<void> {
+  return closing(
+    startFakeWhatsApp({ loggedIn: false }),
+    (fake) =>
+      withVault(
+        `whatsapp:\n  url: ${fake.url}\n`,
+        (vault) => fn(vault, { logIn: () => Promise.resolve(fake.setLoggedIn(true)) }),
+      ),
+  );
 }
 
 /** The live (not zombie) processes whose command line names `profileDir` as their profile. */
@@ -68,37 +71,6 @@ async function foreignBrowserOn(profileDir: string): Promise<Deno.ChildProcess> 
   return child;
 }
 
-/** Runs `aiemp login ARGS` in the background, as the owner would, collecting what it prints. */
-function spawnLogin(args: string[]): { output(): string; exited: Promise<number> } {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-P=aiemp",
-      "--config",
-      join(ROOT, "deno.json"),
-      "--quiet",
-      join(ROOT, "main.ts"),
-      "login",
-      ...args,
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => {
-    await pumps;
-    return status.code;
-  });
-  return { output: () => text, exited };
-}
-
 /** True when `file` holds a PNG picture. */
 async function isPng(file: string): Promise<boolean> {
   const bytes = await Deno.readFile(file).catch(() => new Uint8Array());
@@ -111,7 +83,8 @@ browserTest(
     await withLoginPage(async (vault, page) => {
       const qrFile = join(vault.path, "..", "qr.png");
       const profileDir = vault.file(".aiemp", "browser", "whatsapp");
-      const login = spawnLogin([
+      const login = spawnAiemp([
+        "login",
         "whatsapp",
         "--vault",
         vault.path,
