@@ -183,6 +183,42 @@ export function contentSection(body: string): string | undefined {
   return /^##[ \t]+Content[ \t]*\n([\s\S]*?)(?=^##?[ \t]|(?![\s\S]))/im.exec(own)?.[1];
 }
 
+/**
+ * The exact text of a message that goes out as written (a chat reply, a post): `text:`, else the
+ * note's `## Content` section, blank space at both ends dropped. `what` names it in the errors,
+ * e.g. "WhatsApp reply". An empty text is refused unless `mayBeEmpty`.
+ */
+export function exactText(
+  frontMatter: Record<string, unknown>,
+  body: string,
+  what: string,
+  mayBeEmpty = false,
+): string {
+  const given = frontMatter.text;
+  let text: string | undefined;
+  if (given !== undefined && given !== null) {
+    if (typeof given !== "string") {
+      throw new ActionInputError(`'text' must be the ${what}'s text, as text`);
+    }
+    text = given;
+  } else {
+    text = contentSection(body);
+  }
+  if (text === undefined) {
+    if (mayBeEmpty) return "";
+    throw new ActionInputError(
+      `a ${what} needs its exact text: write it under '## Content' in the note, or in 'text:'`,
+    );
+  }
+  const trimmed = text.trim();
+  if (trimmed === "" && !mayBeEmpty) {
+    throw new ActionInputError(
+      `the ${what} is empty: write its text under '## Content' in the note, or in 'text:'`,
+    );
+  }
+  return trimmed;
+}
+
 /** `body` without the sections aiemp writes into a note (with their headings). */
 function withoutAiempSections(body: string): string {
   return body.replace(

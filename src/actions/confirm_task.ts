@@ -1,11 +1,11 @@
-import { ActionInputError, type ActionType } from "./types.ts";
+import { ActionInputError, type ActionType, type PreparedAction } from "./types.ts";
 
 /**
  * `confirm_task`: the owner's answer to the task loop — a confirmation that local work on an item
  * is done, or an answered question (files `CONFIRM_<id>.md`, `QUESTION_<id>.md`). Nothing leaves
  * the machine: once approved it is filed in Done/, and the task loop acts on that.
  */
-export const confirmTaskAction: ActionType = {
+export const confirmTaskAction: ActionType<PreparedAction> = {
   name: "confirm_task",
   prefixes: ["CONFIRM_", "QUESTION_"],
 

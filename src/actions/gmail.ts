@@ -78,7 +78,7 @@ const REPLY_FIELDS = ["thread_id", "in_reply_to", "references", "gmail_id"];
  * body), `html`, and `attachments` (paths in the vault). Not idempotent: Gmail has no idempotency
  * key, so an attempt cut off mid-send goes back to the owner instead of being repeated.
  */
-export const sendEmailAction: ActionType = {
+export const sendEmailAction: ActionType<PreparedAction> = {
   name: "send_email",
   prefixes: ["EMAIL_", "GMAIL_"],
   idempotent: () => false,
@@ -92,7 +92,7 @@ export const sendEmailAction: ActionType = {
  * whose thread and headers the run then reads from Gmail. The subject gets `Re: ` once; a reply to
  * `gmail_id` may leave it out and take the original's.
  */
-export const replyEmailAction: ActionType = {
+export const replyEmailAction: ActionType<PreparedAction> = {
   name: "reply_email",
   prefixes: [],
   idempotent: () => false,

@@ -11,6 +11,8 @@ export {
   type ApprovedItem,
   type BrowserActionSettings,
   type PreparedAction,
+  type SocialAccountToken,
+  type SocialPlatformActionSettings,
 } from "./types.ts";
 export { ACTION_TYPES, actionOf, findActionType } from "./registry.ts";
 export { runActionSandboxed } from "./run.ts";

@@ -2,11 +2,14 @@ import type { ActionType } from "./types.ts";
 import { confirmTaskAction } from "./confirm_task.ts";
 import { isEmailReply, replyEmailAction, sendEmailAction } from "./gmail.ts";
 import { webhookAction } from "./webhook.ts";
+import { SOCIAL_POST_ACTIONS } from "./social.ts";
 import { whatsappReplyAction } from "./whatsapp.ts";
 
 /**
  * The Worker entry of each action's run (`runs/`), so a run loads only its own action: a webhook
- * run does not load the mail libraries. Checked against {@linkcode ACTION_TYPES} by a test.
+ * run does not load the mail libraries. Keyed by the action's name, or by the `run` a prepared
+ * action names (a post through the API or the browser). Checked against {@linkcode ACTION_TYPES}
+ * by a test.
  */
 export const ACTION_RUNS: Readonly<Record<string, URL>> = {
   webhook: new URL("./runs/webhook.ts", import.meta.url),
@@ -14,6 +17,8 @@ export const ACTION_RUNS: Readonly<Record<string, URL>> = {
   reply_email: new URL("./runs/gmail.ts", import.meta.url),
   confirm_task: new URL("./runs/confirm_task.ts", import.meta.url),
   whatsapp_reply: new URL("./runs/whatsapp.ts", import.meta.url),
+  social_api: new URL("./runs/social_api.ts", import.meta.url),
+  social_browser: new URL("./runs/social_browser.ts", import.meta.url),
 };
 
 /** Every action this build can perform. Channels add theirs here. */
@@ -23,12 +28,10 @@ export const ACTION_TYPES: readonly ActionType[] = [
   sendEmailAction,
   replyEmailAction,
   whatsappReplyAction,
+  ...SOCIAL_POST_ACTIONS,
 ];
 
-/**
- * Action names of file-name prefixes (DESIGN.md), for files without an `action:` field. Some name
- * actions that arrive with later channels; such an item is rejected with that reason.
- */
+/** Action names of file-name prefixes (DESIGN.md), for files without an `action:` field. */
 const PREFIX_ACTIONS: Record<string, string> = {
   EMAIL_: "send_email",
   GMAIL_: "send_email",

@@ -20,7 +20,7 @@ export async function runActionSandboxed(
     AbortSignal.timeout(options.timeoutMs),
     ...(options.signal ? [options.signal] : []),
   ]);
-  const entry = ACTION_RUNS[action];
+  const entry = ACTION_RUNS[prepared.run ?? action];
   if (!entry) return { ok: false, retryable: false, reason: `no run of action '${action}'` };
   let result: ActionResult | undefined;
   try {

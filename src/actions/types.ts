@@ -1,3 +1,5 @@
+import type { SocialPlatform } from "../social/mod.ts";
+
 /** An approved item, as the executor hands it to an action. */
 export interface ApprovedItem {
   /** The item's `id:` from its front matter, else its file name without `.md`. */
@@ -44,6 +46,39 @@ export interface ActionSettings {
   browser?: BrowserActionSettings;
   /** Where WhatsApp Web is (`whatsapp.url`). @default none: a WhatsApp reply is refused */
   whatsapp?: { url: string };
+  /**
+   * Each social platform's driver, API base and site (`linkedin:`, `x:`, `facebook:`,
+   * `instagram:` in aiemp.yaml). @default none: a post is refused
+   */
+  social?: Readonly<Record<SocialPlatform, SocialPlatformActionSettings>>;
+  /**
+   * The platform's API token as `aiemp auth <platform>` stored it, renewed first when it is about
+   * to expire and can be; undefined when none is set up. Throws {@linkcode ActionInputError}
+   * when it has expired and cannot be renewed. @default none: posts go through the browser
+   */
+  socialToken?(platform: SocialPlatform): Promise<SocialAccountToken | undefined>;
+}
+
+/** One social platform's settings, as a post action needs them. */
+export interface SocialPlatformActionSettings {
+  /** `auto`, `api` or `browser` (`<platform>.driver`). */
+  driver: "auto" | "api" | "browser";
+  /** The API's base address, ending in `/`. */
+  apiBase: string;
+  /** The site's address. */
+  url: string;
+  /** LinkedIn's API version (`YYYYMM`). @default none */
+  apiVersion?: string;
+  /** LinkedIn's organization URN for `post_as: organization`. @default none */
+  organization?: string;
+}
+
+/** What a post action needs of a platform's stored token. */
+export interface SocialAccountToken {
+  /** The access token. */
+  accessToken: string;
+  /** Who posts: LinkedIn's member URN, the Facebook Page's or Instagram account's id. */
+  account?: string;
 }
 
 /** The browser settings a browser action runs with, and the browser found. */
@@ -97,6 +132,11 @@ export interface PreparedAction {
    */
   pace?: string;
   /**
+   * The run's Worker entry in `ACTION_RUNS`, when the action has more than one (a post through
+   * the API or the browser). @default the action's name
+   */
+  run?: string;
+  /**
    * How long the run may take at least, when the settings' `approvals.action_timeout_s` is less
    * (typing a long reply at a human pace takes time). @default none
    */
@@ -107,20 +147,49 @@ export interface PreparedAction {
  * How an action ended. `retryable` is true only when trying again cannot repeat its effect.
  * `mayHaveActed` says the remote may have acted although the action failed (a 5xx or a timeout
  * while a message was being sent): the executor never retries it and hands it back to the owner
- * as interrupted, "may have been sent".
+ * as interrupted, "may have been sent". `url` is where what was published can be seen (a post).
  */
 export type ActionResult =
-  | { ok: true; remoteId?: string; detail?: string }
-  | { ok: false; retryable: boolean; reason: string; mayHaveActed?: boolean };
+  | { ok: true; remoteId?: string; url?: string; detail?: string }
+  | {
+    ok: false;
+    retryable: boolean;
+    reason: string;
+    mayHaveActed?: boolean;
+    /**
+     * The remote refused for now and asked to be asked again after this many milliseconds (a
+     * 429 with `Retry-After` or a reset time). Nothing was done; the item waits that long.
+     */
+    retryAfterMs?: number;
+  };
 
-/** An approved item that cannot be acted on as written; the message says what to change. */
+/**
+ * An approved item that cannot be acted on as written, or not yet; the message says what to
+ * change. `retryable` marks what may pass by itself (a token endpoint that did not answer).
+ */
 export class ActionInputError extends Error {
   /** Always `"ActionInputError"`, for logs and stack traces. */
   override name = "ActionInputError";
+  /** True when trying again later may work without a change. */
+  readonly retryable: boolean;
+
+  /** `options.retryable` marks a problem that may pass. @default false */
+  constructor(message: string, options: ErrorOptions & { retryable?: boolean } = {}) {
+    super(message, options);
+    this.retryable = options.retryable ?? false;
+  }
 }
 
-/** One kind of outward action: how to recognise it, prepare it, and perform it. */
-export interface ActionType {
+/**
+ * One kind of outward action: how to recognise it, prepare it, and perform it. `Prepared` says
+ * whether its `prepare` answers at once (`PreparedAction`) or may wait (a post asks for its
+ * token, which may be renewed first).
+ */
+export interface ActionType<
+  Prepared extends PreparedAction | Promise<PreparedAction> =
+    | PreparedAction
+    | Promise<PreparedAction>,
+> {
   /** The name an item gives in `action:`, e.g. `webhook`. */
   name: string;
   /** Other names accepted in `action:` (e.g. `twitter_post` for `x_post`). */
@@ -132,8 +201,11 @@ export interface ActionType {
    * key), so an attempt cut off by a crash may be retried.
    */
   idempotent(item: ApprovedItem): boolean;
-  /** Checks the item and builds the request; throws {@linkcode ActionInputError}. Pure. */
-  prepare(item: ApprovedItem, settings: ActionSettings): PreparedAction;
+  /**
+   * Checks the item and builds the request; throws {@linkcode ActionInputError}. Touches nothing
+   * outside but the item's files and what `settings` hands out (a post asks for its token).
+   */
+  prepare(item: ApprovedItem, settings: ActionSettings): Prepared;
   /** Performs the request; runs in a fresh Worker with only the prepared permissions. */
   perform(request: unknown, signal: AbortSignal): Promise<ActionResult>;
 }

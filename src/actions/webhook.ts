@@ -4,6 +4,7 @@ import {
   type ActionSettings,
   type ActionType,
   type ApprovedItem,
+  type PreparedAction,
 } from "./types.ts";
 
 interface WebhookRequest {
@@ -22,7 +23,7 @@ interface WebhookRequest {
  * The body is the item's `payload` verbatim when it has one, else its id, action, front matter
  * and Markdown body. The `Idempotency-Key` header is the item's id.
  */
-export const webhookAction: ActionType = {
+export const webhookAction: ActionType<PreparedAction> = {
   name: "webhook",
   prefixes: ["WEBHOOK_"],
 

@@ -7,9 +7,11 @@
  * work (`_whatsapp_reply.ts`); playwright-core loads there, when the browser is opened.
  * @module
  */
+import type { BrowserRun } from "../browser/mod.ts";
 import { browserPlacesOf } from "../sandbox/mod.ts";
 import { vaultLayout } from "../vault/mod.ts";
-import { contentSection, textField } from "./_email_input.ts";
+import { browserRunOf, browserRunTimeoutMs } from "./_browser_run.ts";
+import { exactText, textField } from "./_email_input.ts";
 import {
   ActionInputError,
   type ActionResult,
@@ -20,7 +22,7 @@ import {
 } from "./types.ts";
 
 /** What a run is handed: everything it needs, since its Worker reads nothing of the vault. */
-export interface WhatsAppReplyRequest {
+export interface WhatsAppReplyRequest extends BrowserRun {
   /** The approval's id: names the evidence files and the errors. */
   itemId: string;
   /** The chat's name, exactly as WhatsApp shows it. */
@@ -29,26 +31,8 @@ export interface WhatsAppReplyRequest {
   text: string;
   /** WhatsApp Web's address. */
   url: string;
-  /** The browser program. */
-  executable: string;
-  /** The WhatsApp profile. */
-  profileDir: string;
-  /** The profile's PID file. */
-  pidFile: string;
-  /** Where failed steps leave a screenshot and the HTML: `Logs/browser/`. */
-  evidenceDir: string;
-  /** Without a window. */
-  headless: boolean;
-  /** How long each browser step may take. */
-  stepTimeoutMs: number;
-  /** Between keystrokes. */
-  keystroke: { minMs: number; maxMs: number };
-  /** Between opening the chat, typing and sending. */
-  action: { minMs: number; maxMs: number };
 }
 
-/** How long the browser may take to start, as `openProfile` allows. */
-const LAUNCH_MS = 30_000;
 /** The browser steps of a reply: open the page, open the chat, type, send, confirm, and spare. */
 const STEPS = 6;
 
@@ -58,7 +42,7 @@ const STEPS = 6;
  * WhatsApp has no idempotency key, so a reply that may have gone out goes back to the owner
  * ("may have been sent") and is never sent again by aiemp. Paced by the `whatsapp` rate limit.
  */
-export const whatsappReplyAction: ActionType = {
+export const whatsappReplyAction: ActionType<PreparedAction> = {
   name: "whatsapp_reply",
   prefixes: ["WHATSAPP_"],
   idempotent: () => false,
@@ -78,7 +62,8 @@ function prepareReply(item: ApprovedItem, settings: ActionSettings): PreparedAct
       "a WhatsApp reply needs 'chat: NAME' in its front matter: the chat's name exactly as WhatsApp shows it",
     );
   }
-  const text = replyText(fields, item.body);
+  // WhatsApp drops blank space at the ends of a message; inside, the text stays as approved.
+  const text = exactText(fields, item.body, "WhatsApp reply");
   if (!settings.vault) {
     throw new ActionInputError(
       "a WhatsApp reply needs the vault's browser profile; run it through 'aiemp start'",
@@ -99,50 +84,15 @@ function prepareReply(item: ApprovedItem, settings: ActionSettings): PreparedAct
     chat,
     text,
     url: settings.whatsapp.url,
-    ...places,
-    headless: browser.headless,
-    stepTimeoutMs: browser.stepTimeoutMs,
-    keystroke: browser.keystroke,
-    action: browser.action,
+    ...browserRunOf(places, browser),
   };
-  // Typing is paced like a person's, so a long reply needs more than the usual action time.
-  const typed = Array.from(chat + text).length;
   return {
     hosts: [],
     readable: [],
     browser: places,
     pace: "whatsapp",
-    minTimeoutMs: LAUNCH_MS + STEPS * browser.stepTimeoutMs + typed * browser.keystroke.maxMs +
-      STEPS * browser.action.maxMs,
+    minTimeoutMs: browserRunTimeoutMs(request, STEPS, chat + text),
     summary: { via: "WhatsApp Web", chat, text },
     request,
   };
-}
-
-/** The reply's exact text: `text:`, else the `## Content` section; blank ends dropped. */
-function replyText(fields: Record<string, unknown>, body: string): string {
-  const given = fields.text;
-  let text: string;
-  if (given !== undefined && given !== null) {
-    if (typeof given !== "string") {
-      throw new ActionInputError("'text' must be the reply's text, as text");
-    }
-    text = given;
-  } else {
-    const content = contentSection(body);
-    if (content === undefined) {
-      throw new ActionInputError(
-        "a WhatsApp reply needs its exact text: write it under '## Content' in the note, or in 'text:'",
-      );
-    }
-    text = content;
-  }
-  // WhatsApp drops blank space at the ends of a message; inside, the text stays as approved.
-  const trimmed = text.trim();
-  if (trimmed === "") {
-    throw new ActionInputError(
-      "the WhatsApp reply is empty: write its text under '## Content' in the note, or in 'text:'",
-    );
-  }
-  return trimmed;
 }

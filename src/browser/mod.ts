@@ -87,4 +87,8 @@ export {
   type TypeHumanlyOptions,
 } from "./pacing.ts";
 export { describeSession, type SessionHealth, sessionHealth, type SessionState } from "./health.ts";
-export { browserWorkerPermissions, type BrowserWorkerPlaces } from "./permissions.ts";
+export {
+  type BrowserRun,
+  browserWorkerPermissions,
+  type BrowserWorkerPlaces,
+} from "./permissions.ts";

@@ -10,6 +10,18 @@ export interface BrowserWorkerPlaces {
   evidenceDir: string;
 }
 
+/** How a run that drives one browser profile works: its places, and the pace and patience of each step. */
+export interface BrowserRun extends BrowserWorkerPlaces {
+  /** Without a window. */
+  headless: boolean;
+  /** How long each browser step may take. */
+  stepTimeoutMs: number;
+  /** Between keystrokes. */
+  keystroke: { minMs: number; maxMs: number };
+  /** Between the actions of the flow (open, type, send or post). */
+  action: { minMs: number; maxMs: number };
+}
+
 /**
  * The whole environment: Playwright's bundled `debug` lists all of `process.env` as it loads,
  * so no list of names is enough.

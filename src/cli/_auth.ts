@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { type Config, type Environment, loadConfig } from "../config/mod.ts";
+import type { Config, Environment } from "../config/mod.ts";
 import {
   checkGmail,
   clientOf,
@@ -12,21 +12,31 @@ import {
   refreshTokenOf,
   type ScopeNeed,
 } from "../gmail/mod.ts";
-import { createSecretStore, redactSecrets, rememberSecret, SecretError } from "../secrets/mod.ts";
+import {
+  createSecretStore,
+  redactSecrets,
+  rememberSecret,
+  SecretError,
+  writeSecret,
+} from "../secrets/mod.ts";
+import { SocialTokenError } from "../social/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
+import { AuthError, exists, readConfig, readText, requireVault, stdinLines } from "./_auth_io.ts";
 import type { CommandContext } from "./_output.ts";
+import {
+  registerSocialAuthCommands,
+  type SocialAuthStatus,
+  socialAuthStatuses,
+  socialStatusLines,
+} from "./_social_auth.ts";
 
 /** Where the README explains how to get an OAuth client. */
 const README_SECTION = `the README's "Gmail" section`;
 
-/** An expected failure of an auth command: its message is the whole story. */
-class AuthError extends Error {
-  override name = "AuthError";
-}
-
 /**
  * Adds `aiemp auth gmail [--client FILE] [--import DIR] [--refresh-token-file FILE]
- * [--no-browser]` and `aiemp auth status [--json]` to the program.
+ * [--no-browser]`, `aiemp auth linkedin|x|facebook|instagram` (src/cli/_social_auth.ts) and
+ * `aiemp auth status [--json]` to the program.
  */
 export function registerAuthCommands(program: Command, context: CommandContext): void {
   const { out, setExit } = context;
@@ -42,7 +52,7 @@ export function registerAuthCommands(program: Command, context: CommandContext):
     try {
       await body();
     } catch (error) {
-      const expected = [AuthError, SecretError, GmailAuthError].some((kind) =>
+      const expected = [AuthError, SecretError, GmailAuthError, SocialTokenError].some((kind) =>
         error instanceof kind
       );
       if (!expected) throw error;
@@ -68,8 +78,12 @@ export function registerAuthCommands(program: Command, context: CommandContext):
     )
     .action((options) => run(() => authGmail(options, masked)));
 
+  registerSocialAuthCommands(auth, masked, run);
+
   auth.command("status")
-    .description("whether the Gmail credentials work and have the scopes aiemp needs (exit 0/1)")
+    .description(
+      "whether Gmail's credentials work and each social platform's token is valid (exit 1 when one set up is not)",
+    )
     .option("--json", "print JSON")
     .action((options) => run(() => authStatus(options.json === true, masked)));
 }
@@ -128,7 +142,7 @@ async function authGmail(options: GmailAuthOptions, context: CommandContext) {
   const { grant } = outcome;
   rememberSecret(grant.refreshToken);
   const tokenUri = config.gmail.token_uri;
-  await writeSecret(layout, GMAIL_SECRETS.token, grantFile({ ...grant, tokenUri }));
+  await writeSecret(layout.secrets, GMAIL_SECRETS.token, grantFile({ ...grant, tokenUri }));
   out.out(
     `Signed in. The grant is in .aiemp/secrets/${GMAIL_SECRETS.token} (readable by you only).`,
   );
@@ -170,8 +184,8 @@ async function importFrom(dir: string, options: GmailAuthOptions, context: Comma
   rememberSecret(token);
   rememberSecret(imported.secrets.token);
   if (credentials) rememberSecret(credentials);
-  await writeSecret(layout, GMAIL_SECRETS.client, imported.secrets.client);
-  await writeSecret(layout, GMAIL_SECRETS.token, imported.secrets.token);
+  await writeSecret(layout.secrets, GMAIL_SECRETS.client, imported.secrets.client);
+  await writeSecret(layout.secrets, GMAIL_SECRETS.token, imported.secrets.token);
   const { out } = context;
   out.out(
     `Imported ${dir}: the OAuth client into .aiemp/secrets/${GMAIL_SECRETS.client}, the grant into .aiemp/secrets/${GMAIL_SECRETS.token} (both readable by you only; the old access token was left out).`,
@@ -194,7 +208,7 @@ async function storePlainToken(file: string, layout: VaultLayout, context: Comma
     );
   }
   rememberSecret(token);
-  await writeSecret(layout, GMAIL_SECRETS.refreshToken, `${token}\n`);
+  await writeSecret(layout.secrets, GMAIL_SECRETS.refreshToken, `${token}\n`);
   const { out } = context;
   out.out(
     `Stored the refresh token in .aiemp/secrets/${GMAIL_SECRETS.refreshToken} (readable by you only).`,
@@ -258,7 +272,7 @@ async function clientFor(
   }
   rememberSecret(text);
   if (client.clientSecret) rememberSecret(client.clientSecret);
-  await writeSecret(layout, GMAIL_SECRETS.client, text);
+  await writeSecret(layout.secrets, GMAIL_SECRETS.client, text);
   return client;
 }
 
@@ -293,19 +307,54 @@ async function authStatus(json: boolean, context: CommandContext) {
   const layout = context.vault();
   const config = await readConfig(layout, env);
   const status = await gmailStatus(layout, config, env);
-  setExit(status.usable ? 0 : 1);
-  if (json) return out.out(JSON.stringify(status, null, 2));
-  out.out(`Gmail credentials: ${status.credentials ? "present in .aiemp/secrets/" : "missing"}`);
-  if (status.works !== undefined) {
-    out.out(
-      status.works ? `Sign-in: works (the account is ${status.account})` : "Sign-in: does not work",
-    );
+  // Gmail counts once it is turned on or any of its secrets is there; a vault that posts to
+  // social platforms only is not failing for want of Gmail.
+  const gmailSetUp = config.gmail.enabled || status.credentials || gmailSecretsPresent(layout, env);
+  const social = socialAuthStatuses(layout, env, context.now?.() ?? new Date());
+  const ok = (!gmailSetUp || status.usable) && !social.some((platform) => platform.failing);
+  setExit(ok ? 0 : 1);
+  if (json) {
+    const report = { ...status, ok, gmailSetUp, social: socialReport(social) };
+    return out.out(JSON.stringify(report, null, 2));
   }
-  if (status.scopes) out.out(`Scopes: ${status.scopes.join(" ") || "(none)"}`);
-  for (const need of status.needs ?? []) {
-    out.out(`  ${need.use} (${need.by}): ${need.ok ? "yes" : "NO"}`);
+  if (gmailSetUp) {
+    out.out(`Gmail credentials: ${status.credentials ? "present in .aiemp/secrets/" : "missing"}`);
+    if (status.works !== undefined) {
+      out.out(
+        status.works
+          ? `Sign-in: works (the account is ${status.account})`
+          : "Sign-in: does not work",
+      );
+    }
+    if (status.scopes) out.out(`Scopes: ${status.scopes.join(" ") || "(none)"}`);
+    for (const need of status.needs ?? []) {
+      out.out(`  ${need.use} (${need.by}): ${need.ok ? "yes" : "NO"}`);
+    }
+    out.out(status.usable ? "Gmail is usable." : `Gmail is not usable: ${status.problem}`);
+  } else {
+    out.out("Gmail: not set up (gmail.enabled is false; 'aiemp auth gmail' sets it up)");
   }
-  out.out(status.usable ? "Gmail is usable." : `Gmail is not usable: ${status.problem}`);
+  for (const line of socialStatusLines(social)) out.out(line);
+}
+
+/** Whether any of Gmail's secrets is there (readable or not). */
+function gmailSecretsPresent(layout: VaultLayout, env: Environment): boolean {
+  const secrets = createSecretStore({ dir: layout.secrets, env: env.secrets });
+  return Object.values(GMAIL_SECRETS).some((name) => {
+    try {
+      secrets.read(name);
+      return true;
+    } catch (error) {
+      return !(error instanceof SecretError && error.missing);
+    }
+  });
+}
+
+/** The social platforms in `aiemp auth status --json`, by platform. */
+function socialReport(statuses: SocialAuthStatus[]) {
+  return Object.fromEntries(
+    statuses.map(({ platform, failing: _failing, ...rest }) => [platform, rest]),
+  );
 }
 
 async function gmailStatus(
@@ -356,71 +405,4 @@ async function gmailStatus(
 /** Whether the watcher changes a message's labels after writing its note. */
 function changesLabels(config: Config): boolean {
   return config.gmail.after_note !== "nothing";
-}
-
-async function requireVault(layout: VaultLayout) {
-  const info = await Deno.stat(layout.root).catch(() => undefined);
-  if (!info?.isDirectory) {
-    throw new AuthError(
-      `Cannot find the vault ${layout.root}; create it with 'aiemp vault init' or give --vault DIR`,
-    );
-  }
-}
-
-async function readConfig(layout: VaultLayout, env: Environment): Promise<Config> {
-  const text = await readText(layout.config);
-  return loadConfig(text, env, {}, layout.config);
-}
-
-/** A file's text, or undefined when there is no such file. */
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new AuthError(`Cannot read ${path}: ${error instanceof Error ? error.message : error}`);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
-}
-
-/**
- * Writes a secret file atomically (a temporary file in the same folder, then a rename), mode
- * 0600, creating `.aiemp/secrets/` with mode 0700 when it is missing.
- */
-async function writeSecret(layout: VaultLayout, name: string, text: string): Promise<void> {
-  const posix = Deno.build.os !== "windows";
-  if (!(await exists(layout.secrets))) {
-    await Deno.mkdir(layout.secrets, { recursive: true, mode: 0o700 });
-    if (posix) await Deno.chmod(layout.secrets, 0o700);
-  }
-  const file = join(layout.secrets, name);
-  const temp = join(layout.secrets, `.${name}.${crypto.randomUUID()}.tmp`);
-  try {
-    await Deno.writeTextFile(temp, text, { mode: 0o600, createNew: true });
-    if (posix) await Deno.chmod(temp, 0o600);
-    await Deno.rename(temp, file);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw new AuthError(
-      `Cannot write ${file}: ${
-        error instanceof Error ? error.message : error
-      }; check that aiemp may write to ${layout.secrets}`,
-    );
-  }
-}
-
-/** The lines typed or pasted on stdin. */
-async function* stdinLines(): AsyncIterable<string> {
-  let buffer = "";
-  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n")) {
-      yield buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-    }
-  }
-  if (buffer) yield buffer;
 }

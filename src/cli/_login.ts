@@ -18,6 +18,7 @@ import {
   loadConfig,
   readDisplayEnvironment,
 } from "../config/mod.ts";
+import { PLATFORM_RULES, SOCIAL_PLATFORMS, type SocialPlatform } from "../social/mod.ts";
 import { runningOwner, type VaultLayout } from "../vault/mod.ts";
 import type { CommandContext } from "./_output.ts";
 
@@ -29,6 +30,8 @@ export interface LoginCheck {
   readonly howTo: string;
   /** The login page's address, from the settings. */
   url(config: Config): string;
+  /** What the owner does next, once logged in. */
+  readonly next: string;
   /**
    * True once `page` shows an established session; asked again every half second until it is.
    * Throws a {@linkcode LoginError} for a setting that can never match (an invalid selector).
@@ -47,32 +50,62 @@ export interface LoginSurroundings {
   signal: AbortSignal;
 }
 
-/** How long one look at the WhatsApp page may take while waiting for the login. */
-const WHATSAPP_LOOK_MS = 1500;
+/** How long one look at the login page may take while waiting for the owner. */
+const LOOK_MS = 1500;
+
+/**
+ * The login of a social platform's browser driver: the site's own session check
+ * (`socialSessionState`, its selectors in src/social/selectors.ts), with a short timeout: logged
+ * in once the feed shows; the login form, or a page that shows neither yet, is not yet.
+ */
+function socialLoginCheck(platform: SocialPlatform): LoginCheck {
+  const label = PLATFORM_RULES[platform].label;
+  return Object.freeze({
+    label,
+    howTo: `log in to ${label} in it as you usually do (a two-step code included)`,
+    next:
+      `Approved ${platform}_post requests now go out through this session while no API token is set up ('aiemp auth ${platform}' sets one up; README: Social posting).`,
+    url: (config: Config) => config[platform].url,
+    loggedIn: async (page: Page, _config: Config, around: LoginSurroundings) => {
+      const { socialSessionState } = await import("../social/mod.ts");
+      const check = await socialSessionState(page, platform, {
+        evidenceDir: around.evidenceDir,
+        itemId: "login",
+        timeoutMs: LOOK_MS,
+        signal: around.signal,
+      });
+      return check.state === "logged_in";
+    },
+  });
+}
 
 /**
  * The platforms `aiemp login` knows, by the name given on the command line. WhatsApp's check is
  * the WhatsApp channel's own session check (`sessionState`, its selectors in
  * src/whatsapp/selectors.ts), with a short timeout: logged in once the chats show; the QR code,
- * or a page that shows neither yet (`broken`), is not yet. Loaded when used, with the browser.
+ * or a page that shows neither yet (`broken`), is not yet. The social platforms' are theirs
+ * ({@linkcode socialLoginCheck}). Loaded when used, with the browser.
  */
 export const LOGIN_CHECKS: Readonly<Record<string, LoginCheck>> = Object.freeze({
   whatsapp: Object.freeze({
     label: "WhatsApp",
     howTo:
       "on your phone, open WhatsApp, go to Settings → Linked devices → Link a device, and scan the QR code",
+    next:
+      "Next: set whatsapp.enabled: true in aiemp.yaml and run 'aiemp start' (if aiemp is already running: 'aiemp stop', then 'aiemp start').",
     url: (config: Config) => config.whatsapp.url,
     loggedIn: async (page: Page, _config: Config, around: LoginSurroundings) => {
       const { sessionState } = await import("../whatsapp/mod.ts");
       const check = await sessionState(page, {
         evidenceDir: around.evidenceDir,
         itemId: "login",
-        timeoutMs: WHATSAPP_LOOK_MS,
+        timeoutMs: LOOK_MS,
         signal: around.signal,
       });
       return check.state === "logged_in";
     },
   }),
+  ...Object.fromEntries(SOCIAL_PLATFORMS.map((platform) => [platform, socialLoginCheck(platform)])),
 });
 
 /** A login that did not happen; its message is the whole story. */
@@ -236,9 +269,7 @@ async function login(
     out.out(
       `Logged in to ${check.label}. The session is kept in ${paths.profileDir} (readable by you only) and aiemp's ${check.label} channel uses it.`,
     );
-    out.out(
-      `Next: set ${platform}.enabled: true in aiemp.yaml and run 'aiemp start' (if aiemp is already running: 'aiemp stop', then 'aiemp start').`,
-    );
+    out.out(check.next);
     return;
   }
   if (outcome === "stopped") {

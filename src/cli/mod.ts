@@ -159,6 +159,9 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
           } UTC)${session.fix ? `; ${session.fix}` : ""}`,
         );
       }
+      for (const account of status.social) {
+        out.out(`Social ${account.platform} (${account.driver}): ${account.message}`);
+      }
       for (const alert of status.alerts) out.out(`Alert: ${alert}`);
     });
 

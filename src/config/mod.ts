@@ -9,6 +9,7 @@ export {
   type ExternalWatcherConfig,
   type MsRange,
   type RestartSettings,
+  type SocialPlatformSettings,
   type SupervisorSettings,
 } from "./schema.ts";
 export { ConfigError, type ConfigOverrides, loadConfig } from "./load.ts";

@@ -69,6 +69,18 @@ const rateLimit = z.strictObject({
   }).min(1, { error: "expected a whole number of 1 or more (sends an hour)" }),
 }, { error: "expected {per_hour: N}" });
 
+/** How a social platform is posted to: the API when credentials are set up, else the browser. */
+const socialDriver = z.enum(["auto", "api", "browser"], {
+  error: "expected auto (the API when 'aiemp auth' set it up, else the browser), api or browser",
+}).default("auto");
+
+/** The settings every social platform has: its driver, API base and site address. */
+const socialPlatform = (apiBase: string, url: string) => ({
+  driver: socialDriver,
+  api_base: webhookUrl.default(apiBase),
+  url: webhookUrl.default(url),
+});
+
 /** Restart-policy settings: in `supervisor:` for every component, per watcher as overrides. */
 const restartPolicy = {
   backoff_initial_s: seconds.default(2),
@@ -205,6 +217,28 @@ export const configSchema = z.strictObject({
     logged_out_selector: z.string({ error: "expected a CSS selector" }).min(1, {
       error: "expected a CSS selector",
     }).default("#qr-code"),
+  }).prefault({}),
+  linkedin: z.strictObject({
+    ...socialPlatform("https://api.linkedin.com/", "https://www.linkedin.com/"),
+    api_version: z.string().regex(/^\d{6}$/, {
+      error: "expected LinkedIn's API version as YYYYMM, e.g. 202510",
+    }).default("202510"),
+    organization: z.string().regex(/^(urn:li:organization:\d+)?$/, {
+      error: "expected an organization URN like urn:li:organization:12345, or nothing",
+    }).default(""),
+    auth_uri: webhookUrl.default("https://www.linkedin.com/oauth/v2/authorization"),
+    token_uri: webhookUrl.default("https://www.linkedin.com/oauth/v2/accessToken"),
+  }).prefault({}),
+  x: z.strictObject({
+    ...socialPlatform("https://api.x.com/", "https://x.com/"),
+    auth_uri: webhookUrl.default("https://x.com/i/oauth2/authorize"),
+    token_uri: webhookUrl.default("https://api.x.com/2/oauth2/token"),
+  }).prefault({}),
+  facebook: z.strictObject({
+    ...socialPlatform("https://graph.facebook.com/v23.0/", "https://www.facebook.com/"),
+  }).prefault({}),
+  instagram: z.strictObject({
+    ...socialPlatform("https://graph.facebook.com/v23.0/", "https://www.instagram.com/"),
   }).prefault({}),
   pacing: z.strictObject({
     rate_limits: z.record(platformName, rateLimit, {
@@ -391,6 +425,43 @@ export interface Config {
     /** No longer used, like `logged_in_selector`. @default "#qr-code" */
     logged_out_selector: string;
   };
+  /** LinkedIn posts (`linkedin_post`): see the README's "Social posting". */
+  linkedin: {
+    /** How posts go out (see {@linkcode SocialPlatformSettings}). @default "auto" */
+    driver: SocialPlatformSettings["driver"];
+    /** The API's base address. @default "https://api.linkedin.com/" */
+    api_base: string;
+    /** The site's address. @default "https://www.linkedin.com/" */
+    url: string;
+    /** The `LinkedIn-Version` header of API calls (`YYYYMM`). @default "202510" */
+    api_version: string;
+    /**
+     * The organization a post with `post_as: organization` is published as
+     * (`urn:li:organization:N`); the token must be allowed to post for it. @default ""
+     */
+    organization: string;
+    /** Where `aiemp auth linkedin` sends the owner to consent. @default LinkedIn's */
+    auth_uri: string;
+    /** Where `aiemp auth linkedin` exchanges the code for a token. @default LinkedIn's */
+    token_uri: string;
+  };
+  /** X posts (`x_post`, alias `twitter_post`). */
+  x: {
+    /** How posts go out (see {@linkcode SocialPlatformSettings}). @default "auto" */
+    driver: SocialPlatformSettings["driver"];
+    /** The API's base address. @default "https://api.x.com/" */
+    api_base: string;
+    /** The site's address. @default "https://x.com/" */
+    url: string;
+    /** Where `aiemp auth x` sends the owner to consent. @default X's */
+    auth_uri: string;
+    /** Where tokens are exchanged and renewed. @default X's */
+    token_uri: string;
+  };
+  /** Facebook Page posts (`facebook_post`). */
+  facebook: SocialPlatformSettings;
+  /** Instagram posts (`instagram_post`). */
+  instagram: SocialPlatformSettings;
   /** How fast aiemp may act on the owner's behalf. */
   pacing: {
     /**
@@ -456,6 +527,20 @@ export interface Config {
 }
 
 /** A range of delays in milliseconds; `min` is at most `max`. */
+/** What every social platform's settings give (`linkedin:`, `x:`, `facebook:`, `instagram:`). */
+export interface SocialPlatformSettings {
+  /**
+   * How posts go out: `api` (the official API, set up with `aiemp auth <platform>`), `browser`
+   * (the site in the profile `aiemp login <platform>` logged in), or `auto`: the API when its
+   * token is set up, else the browser. @default "auto"
+   */
+  driver: "auto" | "api" | "browser";
+  /** The API's base address (another one for tests or a proxy). @default the platform's */
+  api_base: string;
+  /** The site's address, for the browser driver and `aiemp login`. @default the platform's */
+  url: string;
+}
+
 export interface MsRange {
   /** The shortest delay. */
   min: number;

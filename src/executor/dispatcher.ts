@@ -275,6 +275,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             when: now(),
             attempts: n,
             remoteId: outcome.remoteId,
+            ...(outcome.url ? { url: outcome.url } : {}),
             detail: outcome.detail,
           };
         await save(path, {

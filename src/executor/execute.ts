@@ -70,11 +70,11 @@ async function performAttempt(
   const base = { id: item.id, action: item.action, file: item.fileName, attempt };
   let prepared;
   try {
-    prepared = type.prepare(item, options.settings);
+    prepared = await type.prepare(item, options.settings);
   } catch (error) {
     if (!(error instanceof ActionInputError)) throw error;
     await options.audit.append({ event: "invalid", ...base, reason: error.message });
-    return { ok: false, retryable: false, reason: error.message };
+    return { ok: false, retryable: error.retryable, reason: error.message };
   }
   // Over the rate limit, the attempt does not begin: nothing is announced, nothing sent.
   const slot = options.dryRun ? undefined : await reserveSlot(prepared.pace, options);
@@ -104,15 +104,33 @@ async function performAttempt(
   );
   // Nothing went out: the slot is given back. A send that may have gone out keeps it.
   if (slot && !result.ok && !result.interrupted) await slot.cancel().catch(() => {});
+  if (!result.ok && result.waitMs !== undefined) {
+    await options.audit.append({
+      event: "deferred",
+      ...base,
+      reason: result.reason,
+      wait_ms: result.waitMs,
+    })
+      .catch((error) => options.onAuditError?.(error));
+    return result;
+  }
   // The action has happened (or not): failing to record that must not change what is reported.
   await options.audit.append(
-    result.ok ? { event: "done", ...base, remote_id: result.remoteId, detail: result.detail } : {
-      event: "failed",
-      ...base,
-      retryable: result.retryable,
-      reason: result.reason,
-      ...(result.interrupted ? { may_have_acted: true } : {}),
-    },
+    result.ok
+      ? {
+        event: "done",
+        ...base,
+        remote_id: result.remoteId,
+        ...(result.url ? { url: result.url } : {}),
+        detail: result.detail,
+      }
+      : {
+        event: "failed",
+        ...base,
+        retryable: result.retryable,
+        reason: result.reason,
+        ...(result.interrupted ? { may_have_acted: true } : {}),
+      },
   ).catch((error) => options.onAuditError?.(error));
   return result;
 }
@@ -120,9 +138,15 @@ async function performAttempt(
 /**
  * The outcome of a run's result. A failure after which the remote may have acted (`mayHaveActed`,
  * e.g. a 5xx while a message was being sent) is `interrupted` and never retryable: the dispatcher
- * hands it back to the owner in Pending_Approval/, marked "may have been sent".
+ * hands it back to the owner in Pending_Approval/, marked "may have been sent". A remote that
+ * asked to be asked later (`retryAfterMs`, a 429) makes the item wait that long (`waitMs`).
  */
 function asOutcome(result: ExecutionOutcome): ExecutionOutcome {
+  if (!result.ok && result.retryAfterMs !== undefined && !result.mayHaveActed) {
+    // The remote asked to be asked later (a 429): nothing was done, so the item waits that long.
+    const { retryAfterMs, ...rest } = result;
+    return { ...rest, retryable: true, waitMs: retryAfterMs };
+  }
   if (result.ok || !result.mayHaveActed) return result;
   const { mayHaveActed: _mayHaveActed, ...rest } = result;
   return { ...rest, retryable: false, interrupted: true };

@@ -36,6 +36,8 @@ export interface FinalResult {
   attempts: number;
   /** The remote's id for what was sent, when it gave one. */
   remoteId?: string;
+  /** Where what was published can be seen (a post's address), when the remote said. */
+  url?: string;
   /** The remote's answer in short, e.g. `HTTP 200`. */
   detail?: string;
   /** Why it failed or was rejected. */
@@ -50,8 +52,9 @@ export function destinationOf(result: FinalResult): "Done" | "Rejected" {
 }
 
 /**
- * Records a result in an item: `status`, `outcome`, `completed`, `attempts`, `remote_id` or `error`
- * (and `dry_run: true`) in the front matter, and a `## Result` section at the end of the body.
+ * Records a result in an item: `status`, `outcome`, `completed`, `attempts`, `remote_id` (and
+ * `remote_url`) or `error` (and `dry_run: true`) in the front matter, and a `## Result` section
+ * at the end of the body.
  */
 export function noteWithResult(note: Note, result: FinalResult): Note {
   const frontMatter: Record<string, unknown> = {
@@ -62,6 +65,7 @@ export function noteWithResult(note: Note, result: FinalResult): Note {
     attempts: result.attempts,
   };
   if (result.remoteId) frontMatter.remote_id = result.remoteId;
+  if (result.url) frontMatter.remote_url = result.url;
   if (result.error) frontMatter.error = result.error;
   if (result.outcome === "dry_run") frontMatter.dry_run = true;
   return {
@@ -85,6 +89,7 @@ function resultText(result: FinalResult): string {
     `- Attempts: ${result.attempts}`,
   ];
   if (result.remoteId) lines.push(`- Remote id: ${result.remoteId}`);
+  if (result.url) lines.push(`- Link: ${result.url}`);
   if (result.detail) lines.push(`- Detail: ${result.detail}`);
   if (result.error) lines.push(`- Error: ${result.error}`);
   if (result.wouldSend) {

@@ -12,6 +12,8 @@ import {
   type ScheduleStore,
 } from "../scheduler/mod.ts";
 import type { VaultFolder, VaultLayout } from "../vault/mod.ts";
+import { SOCIAL_PLATFORMS } from "../social/mod.ts";
+import { renderSocialAccounts, type SocialAccount, socialAccountAlert } from "./social.ts";
 import { type OrchestratorState, writeState } from "./state.ts";
 
 /** The folders whose items the Dashboard and `aiemp status` count. */
@@ -133,6 +135,19 @@ export class StatusBoard {
     this.changed();
   }
 
+  /**
+   * Records how the social accounts stand, shown on the Dashboard, and raises or clears each
+   * one's alert (a token expiring within a week, expired, or unreadable).
+   */
+  setSocialAccounts(accounts: SocialAccount[]): void {
+    this.state.social_accounts = accounts;
+    for (const platform of SOCIAL_PLATFORMS) {
+      const account = accounts.find((a) => a.platform === platform);
+      this.setAlert(`social:${platform}`, account ? socialAccountAlert(account) : "");
+    }
+    this.changed();
+  }
+
   setComponents(components: ChildStatus[]): void {
     this.state.components = components;
     this.changed();
@@ -166,13 +181,17 @@ export class StatusBoard {
     return finished;
   }
 
-  /** The Dashboard sections the scheduler owns: today's counters and the schedules. */
+  /**
+   * The Dashboard sections the main thread owns besides the core: today's counters, the
+   * schedules, the browser sessions and the social accounts.
+   */
   #scheduleSections(now: Date) {
     const today = dateIn(machineTimezone(), now);
     const counters = this.state.counters?.date === today
       ? this.state.counters
       : { date: today, counts: {} };
     const sessions = Object.values(this.state.sessions ?? {});
+    const accounts = this.state.social_accounts ?? [];
     return [
       { name: "today", heading: "## Today", content: renderCounters(counters) },
       {
@@ -183,6 +202,13 @@ export class StatusBoard {
       // A line per browser channel, once one has reported.
       ...(sessions.length > 0
         ? [{ name: "sessions", heading: "## Sessions", content: renderSessions(sessions) }]
+        : []),
+      ...(accounts.length > 0
+        ? [{
+          name: "social",
+          heading: "## Social accounts",
+          content: renderSocialAccounts(accounts),
+        }]
         : []),
     ];
   }

@@ -37,6 +37,8 @@ export interface StatusReport {
   counts: Record<string, number>;
   /** Open alerts, as on the Dashboard. */
   alerts: string[];
+  /** Each social platform set up, how it posts and how its token stands, as last checked. */
+  social: { platform: string; driver: string; state: string; message: string }[];
   /** Each browser channel's session as last seen: logged in, logged out or broken. */
   sessions: {
     platform: string;
@@ -77,6 +79,12 @@ export async function readStatus(layout: VaultLayout, now = new Date()): Promise
     })),
     counts: await countItems(layout),
     alerts: Object.values(state.alerts),
+    social: (state.social_accounts ?? []).map(({ platform, driver, state, message }) => ({
+      platform,
+      driver,
+      state,
+      message,
+    })),
     sessions: Object.values(state.sessions ?? {}).map((s) => ({
       platform: s.platform,
       state: s.state,

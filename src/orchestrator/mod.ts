@@ -21,5 +21,6 @@ export {
 export { COUNTED_FOLDERS, countItems } from "./board.ts";
 export { decideRequest, type Decision } from "./decisions.ts";
 export { loadVaultRegistry, loadVaultSchedules, setScheduleEnabled } from "./schedules.ts";
+export { type SocialAccount } from "./social.ts";
 export { lastRunsOf, type OrchestratorState, readState } from "./state.ts";
 export { VERSION } from "./version.ts";

@@ -1,4 +1,4 @@
-import { aborted } from "../abort/mod.ts";
+import { aborted, delay } from "../abort/mod.ts";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import type { ApprovedItem, BrowserActionSettings } from "../actions/mod.ts";
@@ -47,8 +47,12 @@ import { onStopSignals, watchStopFile } from "./stop_requests.ts";
 import { type OrchestratorRequest, serveRequests } from "./requests.ts";
 import { createVaultScheduler } from "./run_task.ts";
 import { loadVaultSchedules } from "./schedules.ts";
+import { socialAccountsOf, socialActionSettings, socialTokenSource } from "./social.ts";
 import { readState } from "./state.ts";
 import { VERSION } from "./version.ts";
+
+/** How often the social accounts' tokens are looked at for the Dashboard. */
+const SOCIAL_CHECK_MS = 60 * 60_000;
 
 /** How `aiemp start` runs. */
 export interface StartOptions {
@@ -375,6 +379,7 @@ class Orchestrator {
         await this.#tasks.sweep({ wait: true });
       }
       const results = await this.#runDueSchedules();
+      await this.#checkSocialAccounts();
       this.board.state.online = false;
       this.board.addActivity("Swept once (--once)");
       await this.board.flush();
@@ -392,6 +397,7 @@ class Orchestrator {
     announce();
     const background = [
       this.#scheduleLoop(),
+      this.#watchSocialAccounts(this.#shutdown.signal),
       ...(this.#tasks ? [this.#tasks.run(this.#shutdown.signal)] : []),
       ...(wanted.has("executor") ? [this.#approvals.run(this.#shutdown.signal)] : []),
       watchStopFile(
@@ -430,6 +436,23 @@ class Orchestrator {
     this.#log.info("System Offline: orchestrator stopped");
     say("All components stopped");
     return undefined;
+  }
+
+  /** Shows how the social accounts stand on the Dashboard, with an alert for a token to renew. */
+  async #checkSocialAccounts(): Promise<void> {
+    const secrets = createSecretStore({ dir: this.layout.secrets, env: this.env.secrets });
+    this.board.setSocialAccounts(
+      await socialAccountsOf(this.layout, this.config, secrets, this.now()),
+    );
+  }
+
+  /** Checks the social accounts now and every hour, so an expiry is seen days before it bites. */
+  async #watchSocialAccounts(signal: AbortSignal): Promise<void> {
+    do {
+      await this.#checkSocialAccounts().catch((error) =>
+        this.#log.warn(`Cannot check the social accounts: ${error}`)
+      );
+    } while (!await delay(SOCIAL_CHECK_MS, signal));
   }
 
   async #stopLeftoverBrowsers(): Promise<void> {
@@ -571,20 +594,20 @@ class Orchestrator {
   }
 
   async #performAdmitted(item: ApprovedItem, attempt: number): Promise<ExecutionOutcome> {
+    // Secrets are read per item, so a fixed file or a new one counts at the next approval.
+    const secrets = createSecretStore({ dir: this.layout.secrets, env: this.env.secrets });
+    const { layout, config } = this;
     const settings = {
-      webhooks: this.config.webhooks,
+      webhooks: config.webhooks,
       userAgent: `aiemp/${VERSION}`,
-      gmail: { apiRoot: this.config.gmail.api_root, tokenUri: this.config.gmail.token_uri },
-      vault: this.layout.root,
+      gmail: { apiRoot: config.gmail.api_root, tokenUri: config.gmail.token_uri },
+      vault: layout.root,
       browser: await this.#browserSettings(),
-      whatsapp: { url: this.config.whatsapp.url },
+      whatsapp: { url: config.whatsapp.url },
+      social: socialActionSettings(config),
+      socialToken: socialTokenSource({ layout, config, secrets, dryRun: config.dry_run }),
     };
     try {
-      // Secrets are read per item, so a fixed file or a new one counts at the next approval.
-      const secrets = createSecretStore({
-        dir: this.layout.secrets,
-        env: this.env.secrets,
-      });
       return await executeApproved(item, attempt, {
         settings,
         secrets,

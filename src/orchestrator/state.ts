@@ -2,6 +2,7 @@ import type { SessionHealth } from "../browser/mod.ts";
 import type { ActivityEntry } from "../dashboard/mod.ts";
 import type { DailyCounters, TaskRecord } from "../scheduler/mod.ts";
 import type { ChildStatus } from "../supervisor/mod.ts";
+import type { SocialAccount } from "./social.ts";
 import { writeFileAtomic } from "../vault/mod.ts";
 
 /** What the orchestrator keeps in `.aiemp/state.json`: read by `aiemp status`, kept across restarts. */
@@ -28,6 +29,8 @@ export interface OrchestratorState {
   counters?: DailyCounters;
   /** Each browser channel's session as it last reported it, by platform (`whatsapp`). */
   sessions?: Record<string, SessionHealth>;
+  /** The social platforms set up, and how their tokens stand (checked at start and hourly). */
+  social_accounts?: SocialAccount[];
 }
 
 /** Reads the state file; a missing or damaged one gives an empty state. */

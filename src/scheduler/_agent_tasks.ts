@@ -90,7 +90,7 @@ export async function linkedinPost(context: TaskContext): Promise<TaskResult> {
     context,
     `Draft one LinkedIn post for today, in line with Business_Goals.md, as an approval request named LINKEDIN_${
       today.replaceAll("-", "")
-    }_<topic>.md with action: linkedin.`,
+    }_<topic>.md with action: linkedin_post (the social-post skill says how).`,
     ["social-post", "approval-request"],
   );
   return { ...result, drafted: result.ok };

@@ -14,6 +14,17 @@ const MAX_SECRET_BYTES = 64 * 1024;
 export class SecretError extends Error {
   /** Always `"SecretError"`, for logs and stack traces. */
   override name = "SecretError";
+  /**
+   * True when the secret is in neither place (not set up yet), false when it is there but cannot
+   * be used (permissions, owner, size): callers treat the first as "not configured".
+   */
+  readonly missing: boolean;
+
+  /** `options.missing` marks a secret that is not there at all. @default false */
+  constructor(message: string, options: ErrorOptions & { missing?: boolean } = {}) {
+    super(message, options);
+    this.missing = options.missing ?? false;
+  }
 }
 
 /** Where a {@linkcode SecretStore} looks. */
@@ -81,6 +92,7 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
       if (value === undefined || value === "") {
         throw new SecretError(
           `Cannot find the secret '${name}': there is no file ${file} and no environment variable ${variable}; put the secret in that file (chmod 600) or set the variable`,
+          { missing: true },
         );
       }
       rememberSecret(value);
@@ -89,7 +101,8 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
   };
 }
 
-function checkName(name: string): void {
+/** Throws {@linkcode SecretError} unless `name` is a plain file name in the secrets folder. */
+export function checkName(name: string): void {
   if (!SECRET_NAME.test(name)) {
     throw new SecretError(
       `Cannot use '${name}' as a secret name: it must be a plain file name in .aiemp/secrets/ (letters, digits, '.', '_' and '-', not starting with '.', no '/' or '..')`,

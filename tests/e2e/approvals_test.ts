@@ -186,14 +186,17 @@ Deno.test("malformed approvals go to Rejected/ with the reason, and the executor
       );
       assert.equal(note.frontMatter.status, "rejected");
     });
-    await t.step("an action that comes with a later channel (LINKEDIN_ prefix)", async () => {
+    await t.step("a LINKEDIN_ post with neither an API token nor a browser login", async () => {
       const note = await approveAndWait(
         vault,
         "Rejected",
         "LINKEDIN_hi.md",
-        "---\nid: l1\n---\nHi\n",
+        "---\nid: l1\n---\n## Content\nHi\n",
       );
-      assert.match(String(note.frontMatter.error), /unknown action 'linkedin_post'/);
+      assert.match(
+        String(note.frontMatter.error),
+        /no LinkedIn session: log in once with 'aiemp login linkedin', or set up the API with 'aiemp auth linkedin'/,
+      );
     });
     await t.step("no action and no prefix", async () => {
       const note = await approveAndWait(

@@ -368,6 +368,7 @@ const RUNNING: StatusReport = {
   counts: { Inbox: 0, Needs_Action: 9, Pending_Approval: 3, Done: 12 },
   alerts: ["Gmail watcher is paused after 5 restarts"],
   sessions: [],
+  social: [],
 };
 
 Deno.test("dashboardText() shows the orchestrator, components, items, alerts, the top of the queue, the budget and the last 24h", () => {

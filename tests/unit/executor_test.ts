@@ -248,14 +248,14 @@ Deno.test("handleApproved() rejects an action this version cannot perform, namin
   });
 });
 
-Deno.test("handleApproved() rejects a prefixed item whose action is not built yet", async () => {
+Deno.test("handleApproved() rejects an item whose action this version cannot perform, naming those it can", async () => {
   await withDispatcher([ok()], async (f) => {
     await f.dispatcher.handleApproved(
-      await f.approve("LINKEDIN_post.md", "---\nid: l1\n---\nHi\n"),
+      await f.approve("TIKTOK_post.md", "---\nid: t1\naction: tiktok_post\n---\nHi\n"),
     );
     assert.equal(f.executor.calls.length, 0);
-    const note = parseNote(await f.read("Rejected", "LINKEDIN_post.md"));
-    assert.match(String(note.frontMatter.error), /linkedin_post/);
+    const note = parseNote(await f.read("Rejected", "TIKTOK_post.md"));
+    assert.match(String(note.frontMatter.error), /unknown action 'tiktok_post'.*linkedin_post/);
   });
 });
 

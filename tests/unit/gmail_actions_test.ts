@@ -16,6 +16,7 @@ import {
   type PreparedAction,
   runActionSandboxed,
 } from "../../src/actions/mod.ts";
+import { replyEmailAction, sendEmailAction } from "../../src/actions/gmail.ts";
 import type { AuditEntry } from "../../src/audit/mod.ts";
 import { executeApproved } from "../../src/executor/mod.ts";
 import { GMAIL_LIBRARY_ENV } from "../../src/gmail/mod.ts";
@@ -71,8 +72,7 @@ function prepare(
   settings = settingsFor(),
   body?: string,
 ): PreparedAction {
-  const type = findActionType(action);
-  assert.ok(type, `this build has ${action}`);
+  const type = action === "send_email" ? sendEmailAction : replyEmailAction;
   return type.prepare(item(action, frontMatter, body), settings);
 }
 

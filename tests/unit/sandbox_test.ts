@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { findActionType } from "../../src/actions/mod.ts";
+import { webhookAction } from "../../src/actions/webhook.ts";
+import { whatsappReplyAction } from "../../src/actions/whatsapp.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { workerOf } from "../../src/orchestrator/components.ts";
 import {
@@ -206,7 +207,7 @@ Deno.test("one action run reaches only its item's host:port, and reads and write
     () => new Response("ok"),
   );
   try {
-    const webhook = findActionType("webhook")!;
+    const webhook = webhookAction;
     const prepared = webhook.prepare({
       id: "probe-1",
       action: "webhook",
@@ -294,7 +295,7 @@ Deno.test("the WhatsApp watcher works in its notes, its seen ids, its browser pr
 Deno.test("a WhatsApp reply's run drives the profile's browser and reads nothing of the vault: not the rate limits, no network", async () => {
   const f = await fixture();
   try {
-    const reply = findActionType("whatsapp_reply")!;
+    const reply = whatsappReplyAction;
     const prepared = reply.prepare({
       id: "WHATSAPP_reply_1",
       action: "whatsapp_reply",

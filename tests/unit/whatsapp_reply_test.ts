@@ -11,9 +11,8 @@ import {
   actionOf,
   type ActionSettings,
   type ApprovedItem,
-  findActionType,
 } from "../../src/actions/mod.ts";
-import type { WhatsAppReplyRequest } from "../../src/actions/whatsapp.ts";
+import { whatsappReplyAction, type WhatsAppReplyRequest } from "../../src/actions/whatsapp.ts";
 import type { AuditEntry } from "../../src/audit/mod.ts";
 import { browserPaths, findBrowser, holdProfile } from "../../src/browser/mod.ts";
 import { executeApproved } from "../../src/executor/mod.ts";
@@ -22,7 +21,7 @@ import { vaultLayout } from "../../src/vault/mod.ts";
 import { startFakeWhatsApp } from "../fixtures/pages/whatsapp/fake_whatsapp.ts";
 import { browserTest } from "../fixtures/chromium.ts";
 
-const reply = findActionType("whatsapp_reply")!;
+const reply = whatsappReplyAction;
 
 function item(frontMatter: Record<string, unknown>, body = ""): ApprovedItem {
   return {
@@ -118,7 +117,7 @@ browserTest(
     refuses({ chat: "Ana" }, "Just a body, no heading.\n", /under '## Content'.*'text:'/);
     refuses({ chat: "Ana" }, "## Content\n\n   \n", /is empty/);
     refuses({ chat: "Ana", text: "  " }, "", /is empty/);
-    refuses({ chat: "Ana", text: 42 }, "", /'text' must be the reply's text/);
+    refuses({ chat: "Ana", text: 42 }, "", /'text' must be the WhatsApp reply's text/);
     refuses(
       { chat: "Ana" },
       "## Content\nhi\n",
