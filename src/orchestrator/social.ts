@@ -10,8 +10,8 @@ import { type SecretStore, writeSecret } from "../secrets/mod.ts";
 import {
   freshSocialToken,
   PLATFORM_RULES,
+  readSocialSetups,
   readSocialToken,
-  SOCIAL_PLATFORMS,
   type SocialPlatform,
   SocialTokenError,
   socialTokenHealth,
@@ -100,29 +100,24 @@ export async function socialAccountsOf(
   now: Date,
 ): Promise<SocialAccount[]> {
   const accounts: SocialAccount[] = [];
-  for (const platform of SOCIAL_PLATFORMS) {
-    const driverSetting = config[platform].driver;
-    let token;
-    try {
-      token = driverSetting === "browser" ? undefined : readSocialToken(platform, secrets);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      accounts.push({ platform, driver: "api", state: "unreadable", message });
-      continue;
-    }
-    if (token) {
+  for (const setup of await readSocialSetups(layout, config, secrets)) {
+    const { platform, driver, token, tokenProblem, profile } = setup;
+    if (driver !== "browser" && tokenProblem) {
+      accounts.push({
+        platform,
+        driver: "api",
+        state: "unreadable",
+        message: tokenProblem.message,
+      });
+    } else if (driver !== "browser" && token) {
       const health = socialTokenHealth(platform, token, now);
       accounts.push({ platform, driver: "api", state: health.state, message: health.message });
-      continue;
-    }
-    const profile = `${layout.internal}/browser/${platform}`;
-    const loggedIn = await Deno.stat(profile).then((info) => info.isDirectory, () => false);
-    if (loggedIn || driverSetting !== "auto") {
+    } else if (profile || driver !== "auto") {
       accounts.push({
         platform,
         driver: "browser",
         state: "browser",
-        message: loggedIn
+        message: profile
           ? `through the browser (the session from 'aiemp login ${platform}', checked at each post)`
           : `through the browser, but not logged in: run 'aiemp login ${platform}'`,
       });

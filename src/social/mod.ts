@@ -53,6 +53,7 @@ export {
   socialTokenHealth,
   socialTokenSecret,
 } from "./tokens.ts";
+export { postsThroughBrowser, readSocialSetups, type SocialSetup } from "./setup.ts";
 export { checkSocialToken, type TokenCheckOptions, type TokenOwner } from "./token_check.ts";
 
 /**
