@@ -12,14 +12,16 @@ import {
   StartError,
   startOrchestrator,
   stopOrchestrator,
-  VERSION,
+  versionText,
 } from "../orchestrator/mod.ts";
 import { ScheduleError } from "../scheduler/mod.ts";
 import { initVault, NoteError, vaultLayout, VaultLockedError } from "../vault/mod.ts";
 import { type CliOutput, duration, table, terminal } from "./_output.ts";
 import { registerApprovalCommands } from "./_approvals.ts";
 import { registerAuthCommands } from "./_auth.ts";
+import { registerDoctorCommand } from "./_doctor.ts";
 import { registerLoginCommands } from "./_login.ts";
+import { registerServiceCommands } from "./_service.ts";
 import { registerScheduleCommands } from "./_schedules.ts";
 import { registerTaskCommands } from "./_tasks.ts";
 
@@ -62,7 +64,7 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
     .description(
       "Your personal AI employee: watches your vault, drafts with an AI agent, acts only on what you approve.",
     )
-    .version(VERSION, "-V, --version")
+    .version(versionText(), "-V, --version")
     .option("--vault <dir>", "the vault (default: $AIEMP_VAULT, then ~/AI_Employee_Vault)")
     .option("--verbose", "show details (a stack trace) on errors")
     .exitOverride()
@@ -190,6 +192,8 @@ function buildProgram(out: CliOutput, env: Environment, setExit: (code: number) 
   registerApprovalCommands(program, { out, env, vault, setExit });
   registerTaskCommands(program, { out, env, vault, setExit });
   registerAuthCommands(program, { out, env, vault, setExit });
+  registerDoctorCommand(program, { out, env, vault, setExit });
   registerLoginCommands(program, { out, env, vault, setExit });
+  registerServiceCommands(program, { out, env, vault, setExit });
   return program;
 }

@@ -526,7 +526,6 @@ export interface Config {
   >;
 }
 
-/** A range of delays in milliseconds; `min` is at most `max`. */
 /** What every social platform's settings give (`linkedin:`, `x:`, `facebook:`, `instagram:`). */
 export interface SocialPlatformSettings {
   /**
@@ -541,6 +540,7 @@ export interface SocialPlatformSettings {
   url: string;
 }
 
+/** A range of delays in milliseconds; `min` is at most `max`. */
 export interface MsRange {
   /** The shortest delay. */
   min: number;

@@ -23,4 +23,4 @@ export { decideRequest, type Decision } from "./decisions.ts";
 export { loadVaultRegistry, loadVaultSchedules, setScheduleEnabled } from "./schedules.ts";
 export { type SocialAccount } from "./social.ts";
 export { lastRunsOf, type OrchestratorState, readState } from "./state.ts";
-export { VERSION } from "./version.ts";
+export { type BuildInfo, VERSION, versionText } from "./version.ts";
