@@ -15,6 +15,12 @@ import {
 import type { ActionResult } from "./types.ts";
 import type { WhatsAppReplyRequest } from "./whatsapp.ts";
 
+/**
+ * How long a reply waits while the WhatsApp watcher has the browser open: asked again then,
+ * costing no attempt.
+ */
+const PROFILE_BUSY_WAIT_MS = 15_000;
+
 /** What fixes a logged-out session. */
 const LOGIN_COMMAND = "aiemp login whatsapp";
 
@@ -50,8 +56,9 @@ export async function sendWhatsAppReply(
       return {
         ok: false,
         retryable: true,
+        retryAfterMs: PROFILE_BUSY_WAIT_MS,
         reason:
-          "the WhatsApp browser is busy (the WhatsApp watcher is looking for new messages); tried again shortly; nothing was sent",
+          "the WhatsApp browser is busy (the WhatsApp watcher is looking for new messages); asked again in 15 s; nothing was sent",
       };
     }
     if (error instanceof BrowserStartError || error instanceof BrowserStepError) {

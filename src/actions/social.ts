@@ -162,7 +162,9 @@ function checkedPost(
   lengthOf: (text: string) => number,
 ): SocialPost {
   const rules = PLATFORM_RULES[platform];
-  const linkApart = driver === "api" && rules.linkField;
+  // A LinkedIn post carries one content: with an image, its link goes in the text (and counts).
+  const linkApart = driver === "api" && rules.linkField &&
+    !(platform === "linkedin" && input.image);
   const problems: string[] = [];
   if (input.link && platform === "instagram") {
     problems.push(

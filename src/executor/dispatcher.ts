@@ -253,19 +253,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         // Over a rate limit nothing began: the attempt is given back, and the item waits for its
         // slot in .aiemp/inflight/ without holding up the others (a stop meanwhile, or a single
         // sweep, leaves it there for the next start).
-        await save(path, before, true);
-        const waitMs = Math.min(Math.max(outcome.waitMs, 0), MAX_PACING_WAIT_MS);
+        const waitUntil = new Date(now().getTime() + Math.max(outcome.waitMs, 0)).toISOString();
+        await save(path, { ...before, waitUntil }, true);
         if (!signal) {
           log("info", `${item.fileName}: ${outcome.reason}; it waits for the next start`);
           return;
         }
         log(
           "info",
-          `${item.fileName}: ${outcome.reason}; asked again in ${Math.ceil(waitMs / 1000)}s`,
+          `${item.fileName}: ${outcome.reason}; asked again in ${
+            Math.ceil(outcome.waitMs / 1000)
+          }s`,
         );
-        const timer = setTimeout(() => void work(path, signal), waitMs);
-        signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-        return;
+        return waitThenWork(path, waitUntil, signal);
       }
       if (outcome.ok) {
         const result: FinalResult = outcome.dryRun
@@ -332,7 +332,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     await finish(path, result, item);
   }
 
-  async function resume(path: string, signal?: AbortSignal) {
+  /** Takes a claimed item up again; `waited` when its wait (`waitUntil`) was just sat out. */
+  async function resume(path: string, signal?: AbortSignal, waited = false) {
     const record = known.get(path) ?? await readInflight(path);
     if (record?.result) {
       const { when, ...rest } = record.result;
@@ -341,6 +342,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const item = await readItem(path);
     if (!item) return;
     const fresh: InflightRecord = record ?? { id: item.id, action: item.action, attempts: 0 };
+    if (!waited && fresh.waitUntil && Date.parse(fresh.waitUntil) > now().getTime()) {
+      // Asked to wait (a 429's reset, a full rate limit): nothing begins before that time.
+      if (signal) waitThenWork(path, fresh.waitUntil, signal);
+      return;
+    }
     if (fresh.attemptStarted) {
       const type = findActionType(item.action)!;
       if (!type.idempotent(item)) return await sendBack(path, item, fresh);
@@ -361,6 +367,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       fresh.attemptStarted = undefined;
     }
     await attempt(path, item, fresh, signal);
+  }
+
+  /**
+   * Works on the claimed item again at `waitUntil`, checking the clock at least every
+   * {@linkcode MAX_PACING_WAIT_MS} (a clock set forward or a machine that slept is noticed), and
+   * never before that time; a stop meanwhile leaves it for the next start.
+   */
+  function waitThenWork(path: string, waitUntil: string, signal: AbortSignal) {
+    const left = Math.max(Date.parse(waitUntil) - now().getTime(), 0);
+    const timer = left <= MAX_PACING_WAIT_MS
+      ? setTimeout(() => void work(path, signal, true), left)
+      : setTimeout(() => waitThenWork(path, waitUntil, signal), MAX_PACING_WAIT_MS);
+    signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
   }
 
   /** An attempt was cut off and repeating it could act twice: the human decides. */
@@ -418,10 +437,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   /** Takes a claimed item as far as it goes; one held up by a storage problem waits for a retry. */
-  async function work(claimed: string, signal?: AbortSignal) {
+  async function work(claimed: string, signal?: AbortSignal, waited = false) {
     const name = basename(claimed);
     try {
-      await resume(claimed, signal);
+      await resume(claimed, signal, waited);
       if (heldUp.release(claimed)) {
         log("info", `${name}: went through now that the vault can be written`);
       }
@@ -564,8 +583,8 @@ async function freePath(path: string): Promise<string> {
 }
 
 /**
- * The longest wait for a rate limit's slot before it is asked again: a clock set forward or a
- * machine that slept is noticed by then.
+ * The longest a waiting item sleeps before the clock is looked at again: a clock set forward or
+ * a machine that slept is noticed by then.
  */
 const MAX_PACING_WAIT_MS = 10 * 60_000;
 

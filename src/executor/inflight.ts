@@ -13,6 +13,11 @@ export interface InflightRecord {
   /** Set when an attempt began and cleared when it ended: set at start-up means it was cut off. */
   attemptStarted?: string;
   lastError?: string;
+  /**
+   * No attempt begins before this time (ISO 8601): the platform asked to be asked again then (a
+   * 429's reset), or its rate limit has no free slot until then.
+   */
+  waitUntil?: string;
   result?: Omit<FinalResult, "when"> & { when: string };
 }
 

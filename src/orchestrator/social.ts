@@ -6,7 +6,7 @@
  */
 import { ActionInputError, type ActionSettings } from "../actions/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { type SecretStore, writeSecret } from "../secrets/mod.ts";
+import { SecretError, type SecretStore, writeSecret } from "../secrets/mod.ts";
 import {
   freshSocialToken,
   PLATFORM_RULES,
@@ -68,11 +68,11 @@ export function socialTokenSource(
         tokenUri: tokenUriOf(config, platform),
       });
     } catch (error) {
-      if (!(error instanceof SocialTokenError)) throw error;
-      const then = error.retryable ? "it is tried again later" : "then approve it again";
-      throw new ActionInputError(`${error.message}; nothing was posted, ${then}`, {
-        retryable: error.retryable,
-      });
+      // A token file that may not be used (its mode, its owner) is the owner's to fix, too.
+      if (!(error instanceof SocialTokenError || error instanceof SecretError)) throw error;
+      const retryable = error instanceof SocialTokenError && error.retryable;
+      const then = retryable ? "it is tried again later" : "then approve it again";
+      throw new ActionInputError(`${error.message}; nothing was posted, ${then}`, { retryable });
     }
   };
 }

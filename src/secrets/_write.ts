@@ -3,8 +3,8 @@ import { checkName, SecretError } from "./_store.ts";
 
 /**
  * Writes the secret `name` into the secrets folder `dir` atomically: a temporary file (mode 0600)
- * in the same folder, then a rename over the old one, so a reader sees the old value or the new,
- * never half of one. Creates `dir` with mode 0700 when it is missing. Throws
+ * in the same folder, flushed to disk, then a rename over the old one, so a reader sees the old
+ * value or the new, never half of one, even after a crash. Creates `dir` with mode 0700 when it is missing. Throws
  * {@linkcode SecretError} naming the file and the fix when the name is not a plain file name or
  * the write fails.
  *
@@ -25,6 +25,9 @@ export async function writeSecret(dir: string, name: string, value: string): Pro
     }
     await Deno.writeTextFile(temp, value, { mode: 0o600, createNew: true });
     if (posix) await Deno.chmod(temp, 0o600);
+    // On disk before it replaces the old value: a renewed token may be the only one that works.
+    using written = await Deno.open(temp);
+    await written.sync();
     await Deno.rename(temp, file);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});

@@ -142,7 +142,7 @@ export function postProblems(
       }`,
     );
   }
-  const hashtags = post.text.match(/(?:^|\s)#[\p{L}\p{N}_]+/gu)?.length ?? 0;
+  const hashtags = post.text.match(/#[\p{L}\p{N}_]+/gu)?.length ?? 0;
   if (rules.maxHashtags !== undefined && hashtags > rules.maxHashtags) {
     problems.push(
       `the ${rules.textName} has ${hashtags} hashtags; ${rules.label} takes at most ${rules.maxHashtags}`,

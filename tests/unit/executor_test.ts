@@ -209,6 +209,25 @@ Deno.test("handleApproved() lets an item over its rate limit wait for its slot, 
   }, 1);
 });
 
+Deno.test("an item a platform asked to wait hours is not attempted again before then, even by a new start", async () => {
+  const twoHours = 2 * 3_600_000;
+  await withDispatcher(
+    [{ ok: false, retryable: true, reason: "X answered HTTP 429", waitMs: twoHours }, ok()],
+    async (f) => {
+      await f.approve("WEBHOOK_deploy.md", WEBHOOK_NOTE);
+      await f.dispatcher.sweep();
+      await f.dispatcher.sweep(); // as a new start would
+      assert.equal(f.executor.calls.length, 1, "asked once; the second waits for its time");
+      assert.ok((await inflightNames(f.layout)).includes("WEBHOOK_deploy.md"));
+      const record = JSON.parse(
+        await Deno.readTextFile(join(f.layout.inflight, "WEBHOOK_deploy.md.state.json")),
+      );
+      assert.equal(Date.parse(record.waitUntil) - NOW.getTime(), twoHours);
+      assert.equal(record.attempts, 0, "the wait cost no attempt");
+    },
+  );
+});
+
 Deno.test("a single sweep leaves an item over its rate limit in .aiemp/inflight/ for the next start", async () => {
   await withDispatcher(
     [{ ok: false, retryable: true, reason: "over the rate limit", waitMs: 5 }],

@@ -14,7 +14,11 @@ import {
   findActionType,
   type PreparedAction,
 } from "../../src/actions/mod.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import { socialTokenSource } from "../../src/orchestrator/social.ts";
+import { createSecretStore } from "../../src/secrets/mod.ts";
 import type { ApiPostRequest, BrowserPostRequest, SocialPlatform } from "../../src/social/mod.ts";
+import { vaultLayout } from "../../src/vault/mod.ts";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
@@ -314,5 +318,65 @@ Deno.test("post_as: organization posts as linkedin.organization; a platform fiel
       /the hashtag "small business" cannot be used/,
     );
     await refused(prepare("x", item("x", {}, "No content heading.\n"), s), /is empty/);
+  });
+});
+
+Deno.test("a LinkedIn post with an image carries its link in the text, where it counts", async () => {
+  await withVault(async (vault) => {
+    const s = settings(vault, "api", TOKENS);
+    const link = "https://example.com/article";
+    const prepared = await prepare(
+      "linkedin",
+      item("linkedin", { image: "Media/photo.png", link }),
+      s,
+    );
+    const request = prepared.request as ApiPostRequest;
+    assert.equal(request.post.link, undefined);
+    assert.equal(request.post.text, `Hello there.\n\n${link}`);
+    await refused(
+      prepare(
+        "linkedin",
+        item("linkedin", { image: "Media/photo.png", link, text: "é".repeat(2990) }),
+        s,
+      ),
+      /has 3019 characters; LinkedIn takes at most 3000/,
+    );
+  });
+});
+
+Deno.test("hashtags written together still count one by one", async () => {
+  await withVault(async (vault) => {
+    const s = settings(vault, "browser");
+    await Deno.mkdir(join(vault, ".aiemp", "browser", "instagram"), { recursive: true });
+    await refused(
+      prepare(
+        "instagram",
+        item("instagram", { image: "Media/photo.jpg", text: "(#a#b) ".repeat(16) }),
+        s,
+      ),
+      /32 hashtags; Instagram takes at most 30/,
+    );
+  });
+});
+
+Deno.test("a token file aiemp may not use refuses the post with the fix instead of stranding it", async () => {
+  await withVault(async (vault) => {
+    const layout = vaultLayout(vault);
+    await Deno.mkdir(layout.secrets, { recursive: true, mode: 0o700 });
+    await Deno.chmod(layout.secrets, 0o700);
+    await Deno.writeTextFile(join(layout.secrets, "x_token"), "x-token-1234567\n", { mode: 0o644 });
+    await Deno.chmod(join(layout.secrets, "x_token"), 0o644);
+    const source = socialTokenSource({
+      layout,
+      config: loadConfig(undefined, {}, {}, "aiemp.yaml"),
+      secrets: createSecretStore({ dir: layout.secrets }),
+      dryRun: false,
+    });
+    await assert.rejects(
+      source("x"),
+      (error: unknown) =>
+        error instanceof ActionInputError && !error.retryable && /chmod 600/.test(error.message) &&
+        /nothing was posted/.test(error.message),
+    );
   });
 });

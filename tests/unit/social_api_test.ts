@@ -564,6 +564,37 @@ Deno.test("X's 429 waits until x-rate-limit-reset, read against the injected clo
   });
 });
 
+Deno.test("a reset time this machine's clock already sees as passed still waits a minute", async () => {
+  await withFake(async ({ fake, request }) => {
+    const now = 1_763_719_200_000;
+    fake.failNext("x.tweets", 1, {
+      status: 429,
+      headers: { "x-rate-limit-reset": String(now / 1000 - 30), "x-rate-limit-remaining": "0" },
+    });
+    assertFailed(
+      await post(request("x", { text: "x" }), { now: () => now }),
+      { retryable: true, retryAfterMs: 60_000 },
+    );
+  });
+});
+
+Deno.test("a redirect answering the publishing request may mean it was published; before it, nothing was", async () => {
+  await withFake(async ({ fake, request, image }) => {
+    fake.failNext("x.tweets", 1, { status: 303, headers: { location: "/elsewhere" } });
+    assertFailed(
+      await post(request("x", { text: "x" })),
+      { retryable: false, mayHaveActed: true },
+      /a redirect.*it may have been published/,
+    );
+    fake.failNext("x.media", 1, { status: 302, headers: { location: "/elsewhere" } });
+    assertFailed(
+      await post(request("x", { text: "x", image: await image() })),
+      { retryable: false },
+      /a redirect.*nothing was published/,
+    );
+  });
+});
+
 Deno.test("a 429's Retry-After is read as seconds or as an HTTP date", async () => {
   await withFake(async ({ fake, request, image }) => {
     fake.failNext("linkedin.posts", 1, { status: 429, headers: { "retry-after": "120" } });

@@ -172,6 +172,7 @@ browserTest(
         const busy = await post(request);
         assert.ok(!busy.ok && busy.retryable && !busy.mayHaveActed, JSON.stringify(busy));
         assert.match(busy.reason, /the LinkedIn browser is busy.*nothing was posted/);
+        assert.equal(busy.retryAfterMs, 30_000, "it waits for the browser, costing no attempt");
       } finally {
         hold.release();
       }
@@ -394,6 +395,22 @@ for (const platform of ["linkedin", "x"] as const) {
     },
   );
 }
+
+browserTest(
+  "postThroughBrowser() does not take a stranger's post that appears in the Facebook feed for the owner's",
+  async () => {
+    await withSites({ outcome: "never", stranger: true }, async (scene) => {
+      const request = await requestFor(scene, "facebook", {}, { stepTimeoutMs: 2500 });
+      const result = await post(request);
+      assert.ok(!result.ok && result.mayHaveActed, JSON.stringify(result));
+      assert.ok(
+        !JSON.stringify(result).includes("someone.else"),
+        "the stranger's link is not ours",
+      );
+      assert.equal(scene.fake.published().length, 1);
+    });
+  },
+);
 
 // ---- the session ----
 

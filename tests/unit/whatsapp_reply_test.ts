@@ -191,10 +191,11 @@ browserTest(
           !outcome.ok ? outcome.reason : "",
           /WhatsApp browser is busy.*nothing was sent/,
         );
+        assert.equal(!outcome.ok && outcome.waitMs, 15_000, "it waits, costing no attempt");
       } finally {
         hold.release();
       }
-      assert.deepEqual(audit.map((entry) => entry.event), ["started", "failed"]);
+      assert.deepEqual(audit.map((entry) => entry.event), ["started", "deferred"]);
       assert.equal((await limiter.reserve("whatsapp")).ok, true, "the slot was given back");
     });
   },

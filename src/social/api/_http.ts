@@ -237,11 +237,14 @@ function answerFailure(
     };
   }
   if (status >= 300 && status < 400) {
+    // A redirect answering a publishing request (a 303 after a POST) usually means it was done.
+    const done = step.publishes ? "it may have been published" : "nothing was published";
     return {
       ok: false,
       retryable: false,
+      ...(step.publishes ? { mayHaveActed: true } : {}),
       reason: `${answered} at ${step.what}: a redirect, which aiemp does not follow (it would ` +
-        `carry the token elsewhere); nothing was published. Check '${platform}.api_base' in ` +
+        `carry the token elsewhere); ${done}. Check '${platform}.api_base' in ` +
         "aiemp.yaml",
     };
   }
@@ -253,6 +256,9 @@ function answerFailure(
   };
 }
 
+/** The shortest wait for a reset time read against this machine's clock. */
+const MIN_RESET_WAIT_MS = 60_000;
+
 function minutes(ms: number): string {
   if (ms < 60_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
   return `${Math.round(ms / 60_000)} min`;
@@ -262,7 +268,7 @@ function minutes(ms: number): string {
  * How long a refusal asks to wait, in milliseconds: `Retry-After` (seconds or an HTTP date), X's
  * `x-user-limit-24hour-reset` when that day's quota is spent, else X's `x-rate-limit-reset`
  * (epoch seconds), else the estimate in Graph's `x-business-use-case-usage` (minutes); undefined
- * when none is given. At least one second.
+ * when none is given. At least one second; a reset time at least a minute.
  */
 export function retryAfterOf(headers: Headers, now: number): number | undefined {
   const atLeast = (ms: number) => Math.max(1000, Math.ceil(ms));
@@ -276,7 +282,11 @@ export function retryAfterOf(headers: Headers, now: number): number | undefined 
   const reset = headers.get("x-user-limit-24hour-remaining")?.trim() === "0" && dayReset
     ? dayReset
     : headers.get("x-rate-limit-reset");
-  if (reset && /^\d+$/.test(reset.trim())) return atLeast(Number(reset) * 1000 - now);
+  // A reset time is read against this machine's clock, which may run ahead of X's: a reset
+  // that looks passed or near still waits a minute, so a skewed clock cannot spin.
+  if (reset && /^\d+$/.test(reset.trim())) {
+    return Math.max(MIN_RESET_WAIT_MS, Math.ceil(Number(reset) * 1000 - now));
+  }
   const usage = headers.get("x-business-use-case-usage");
   if (usage) {
     try {

@@ -192,6 +192,12 @@ export async function attachImage(
 export interface BeforePost {
   /** The links to posts already on the page. */
   links: ReadonlySet<string>;
+  /**
+   * The start of the posted text, blank space folded: a new link counts as the owner's post only
+   * after the site's confirmation, or when this text shows around it (a stranger's post that
+   * appears in the feed meanwhile is not the owner's). Empty for a post without text.
+   */
+  probe: string;
   /** The messages the error selectors already match. */
   messages: ReadonlySet<string>;
 }
@@ -225,9 +231,24 @@ export async function readyToPost(
     button,
     before: {
       links: new Set((await postLinks(page, context.selectors.postLink)).map((link) => link.url)),
+      probe: probeOf(text),
       messages: new Set(await shownMessages(page, context.selectors.failed)),
     },
   };
+}
+
+/** Below this many characters a text's start is too common to tell a post by. */
+const MIN_PROBE = 8;
+
+/**
+ * The start of `text` a site shows as written: its first line up to 40 characters, stopping at
+ * the first character a site may draw as something else (an emoji as a picture, a hashtag as a
+ * link), blank space folded; empty when that leaves too little to tell the post by.
+ */
+export function probeOf(text: string): string {
+  const plain = /^[\p{L}\p{N}\p{Zs}.,;:!?'"()\-–—]*/u.exec(text.split("\n")[0])?.[0] ?? "";
+  const probe = plain.replace(/\s+/g, " ").trim().slice(0, 40).trim();
+  return probe.length >= MIN_PROBE ? probe : "";
 }
 
 /** The new post as the page showed it. */
@@ -258,8 +279,11 @@ export async function waitForPublished(
     const refusal = confirmedAt === undefined
       ? (await shownMessages(page, selectors.failed)).find((shown) => !before.messages.has(shown))
       : undefined;
-    const fresh = (await postLinks(page, selectors.postLink)).find((link) =>
-      !before.links.has(link.url)
+    if (confirmedAt === undefined && await partNow(page, "published", context)) {
+      confirmedAt = Date.now();
+    }
+    const fresh = (await postLinks(page, selectors.postLink, before.probe)).find((link) =>
+      !before.links.has(link.url) && (confirmedAt !== undefined || link.nearProbe)
     );
     if (fresh) {
       // Asked again: the link may have shown between two selectors' queries, after the more
@@ -269,9 +293,6 @@ export async function waitForPublished(
       ) ?? fresh;
       noteFound(context, "postLink", again.index, selectors.postLink[again.index]);
       return { url: fresh.url };
-    }
-    if (confirmedAt === undefined && await partNow(page, "published", context)) {
-      confirmedAt = Date.now();
     }
     if (confirmedAt !== undefined) return Date.now() - confirmedAt >= LINK_WAIT_MS ? {} : undefined;
     if (refusal === undefined || refused?.shown !== refusal) {

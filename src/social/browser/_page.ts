@@ -168,30 +168,55 @@ interface PageElement {
   readonly innerText?: string;
   readonly textContent: string | null;
   readonly href?: string;
+  readonly parentElement?: PageElement | null;
+  closest?(selector: string): PageElement | null;
   checkVisibility?(): boolean;
 }
 
-/** A link to a post: its address (absolute), and the place of the selector that found it. */
+/**
+ * A link to a post: its address (absolute), the place of the selector that found it, and whether
+ * the post around it (its enclosing post element, else its two nearest parents) shows the text
+ * given as `probe`.
+ */
 export interface PostLink {
   url: string;
   index: number;
+  nearProbe: boolean;
 }
+
+/** What the sites draw a post in. */
+const POST_ELEMENTS = 'article, [role="article"], [role="listitem"], li';
 
 /**
  * The links to posts on the page, by the order of the selectors and then of the page; each
- * address once.
+ * address once. With a `probe` (the start of a post's text, blank space folded), each says
+ * whether that text shows around it.
  */
-export async function postLinks(page: Page, selectors: readonly string[]): Promise<PostLink[]> {
+export async function postLinks(
+  page: Page,
+  selectors: readonly string[],
+  probe = "",
+): Promise<PostLink[]> {
   const found: PostLink[] = [];
   for (const [index, selector] of selectors.entries()) {
-    const hrefs = await page.locator(selector).evaluateAll(
-      (elements) => elements.map((element) => (element as PageElement).href ?? ""),
+    const links = await page.locator(selector).evaluateAll(
+      (elements, [probe, posts]) =>
+        elements.map((element) => {
+          const link = element as PageElement;
+          // The post the link belongs to: its enclosing post element, else its two parents.
+          const post = link.closest?.(posts);
+          const places = post ? [post] : [link.parentElement, link.parentElement?.parentElement];
+          const nearProbe = probe !== "" &&
+            places.some((place) => (place?.textContent ?? "").replace(/\s+/g, " ").includes(probe));
+          return { url: link.href ?? "", nearProbe };
+        }),
+      [probe, POST_ELEMENTS] as const,
     ).catch((error: unknown) => {
       if (/has been closed|crashed/i.test(String(error))) throw error;
-      return [] as string[];
+      return [] as { url: string; nearProbe: boolean }[];
     });
-    for (const url of hrefs) {
-      if (url && !found.some((link) => link.url === url)) found.push({ url, index });
+    for (const { url, nearProbe } of links) {
+      if (url && !found.some((link) => link.url === url)) found.push({ url, index, nearProbe });
     }
   }
   return found;

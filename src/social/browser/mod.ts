@@ -37,6 +37,12 @@ export {
 } from "./session.ts";
 
 /**
+ * How long a post waits when another part of aiemp has the platform's browser open (another post
+ * being typed, a login): asked again then, costing no attempt.
+ */
+const PROFILE_BUSY_WAIT_MS = 30_000;
+
+/**
  * Publishes `request.post` through the site in the platform's browser profile, and says how it
  * ended:
  *
@@ -86,6 +92,7 @@ export async function postThroughBrowser(
       return {
         ok: false,
         retryable: true,
+        retryAfterMs: PROFILE_BUSY_WAIT_MS,
         reason:
           `the ${site.label} browser is busy (another part of aiemp has its profile open: aiemp login ${post.platform}, or another post); nothing was posted`,
       };
