@@ -98,7 +98,10 @@ async function main(args: string[]): Promise<number> {
   const builds = all
     ? TARGETS.map(({ target, asset }) => ({ target, output: `dist/${asset}` }))
     : [{ target: undefined, output: "dist/aiemp" }];
-  const tag = Deno.env.get("GITHUB_REF_NAME") ?? await git(["describe", "--tags", "--always"]);
+  // A release workflow runs on a tag (GITHUB_REF_TYPE=tag); anywhere else git says what this is.
+  const tag = Deno.env.get("GITHUB_REF_TYPE") === "tag"
+    ? Deno.env.get("GITHUB_REF_NAME")
+    : await git(["describe", "--tags", "--always"]);
   const commit = await git(["rev-parse", "--short=12", "HEAD"]);
   const info = { version: config.version, tag: tag ?? null, commit: commit ?? null };
   const infoFile = "src/orchestrator/build_info.json";
@@ -108,6 +111,12 @@ async function main(args: string[]): Promise<number> {
   if (dryRun) return 0;
   await Deno.mkdir("dist", { recursive: true });
   await Deno.writeTextFile(infoFile, JSON.stringify(info) + "\n");
+  // Ctrl-C skips `finally`: the build's record must not stay behind to name a source run.
+  const interrupted = () => {
+    Deno.removeSync(infoFile);
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupted);
   try {
     const sums: Record<string, string> = {};
     for (const build of builds) {
@@ -126,6 +135,7 @@ async function main(args: string[]): Promise<number> {
     console.log(`Built ${Object.keys(sums).join(", ")} in dist/ (${info.tag}, ${info.commit})`);
     return 0;
   } finally {
+    Deno.removeSignalListener("SIGINT", interrupted);
     await Deno.remove(infoFile).catch(() => {});
   }
 }

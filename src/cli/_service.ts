@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { readStatus } from "../orchestrator/mod.ts";
 import {
@@ -6,6 +7,7 @@ import {
   ServiceError,
   type ServiceHost,
   serviceLogs,
+  type ServiceSpec,
   serviceSpec,
   serviceStatus,
   serviceStatusLines,
@@ -24,6 +26,8 @@ export interface ServiceCommandDeps {
   standalone?: boolean;
   /** The running program's path, the binary when compiled. @default Deno.execPath */
   execPath?: () => string;
+  /** The accounts file read for a system unit's home when `getent` is missing. @default "/etc/passwd" */
+  passwdFile?: string;
 }
 
 /** The options every service command shares. */
@@ -88,7 +92,10 @@ export function registerServiceCommands(
         "the aiemp program the service starts (default: this binary; required when run from source)",
       )
       .option("--system", "a system unit (Linux, as root) that runs as --user, not a user unit")
-      .option("--user <name>", "with --system: the account aiemp runs as (default: $USER)")
+      .option(
+        "--user <name>",
+        "with --system: the account aiemp runs as (default: $USER); without --vault it runs on that account's ~/AI_Employee_Vault",
+      )
       .option("--no-start", "write and enable the service without starting it now")
       .option("--restart", "restart the service even when its unit is unchanged (a new binary)")
       .option(
@@ -98,16 +105,17 @@ export function registerServiceCommands(
   ).action((options: InstallFlags) =>
     run(async () => {
       const host = await hostFor(context, options, deps);
-      const spec = await specFor(options, host, context, deps);
+      const spec = await specFor(options, host, context, {
+        ...deps,
+        vaultGiven: Boolean(program.opts().vault || context.env.AIEMP_VAULT),
+      });
       if (options.dryRun) {
         if (!await isExecutable(spec.binary)) {
           out.out(`(The binary ${spec.binary} does not exist yet.)`);
         }
         if (!await isVault(spec.vault)) {
           out.out(
-            `(The vault ${spec.vault} does not exist yet: '${
-              shellLine("aiemp", ["vault", "init", "--path", spec.vault])
-            }' creates it.)`,
+            `(The vault ${spec.vault} does not exist yet: '${vaultInit(spec)}' creates it.)`,
           );
         }
       } else {
@@ -119,7 +127,7 @@ export function registerServiceCommands(
         if (!await isVault(spec.vault)) {
           throw new ServiceError(
             `Cannot install the service: there is no vault at ${spec.vault}; create it with '${
-              shellLine("aiemp", ["vault", "init", "--path", spec.vault])
+              vaultInit(spec)
             }' (or give --vault DIR)`,
           );
         }
@@ -237,12 +245,16 @@ async function hostFor(
   };
 }
 
-/** The spec of `aiemp service install`: the binary, the vault, the account, the stop window. */
+/**
+ * The spec of `aiemp service install`: the binary, the vault, the account, the stop window. A
+ * system unit without `--vault` (or `AIEMP_VAULT`) runs on its account's `~/AI_Employee_Vault`,
+ * not the one of whoever runs the command (root, under sudo); the vault chosen is printed.
+ */
 async function specFor(
   options: InstallFlags,
   host: ServiceHost,
   context: CommandContext,
-  deps: ServiceCommandDeps,
+  deps: ServiceCommandDeps & { vaultGiven: boolean },
 ) {
   if (options.user !== undefined && !options.system) {
     throw new ServiceError(
@@ -265,23 +277,60 @@ async function specFor(
       "Cannot install the service from source: it must start a program, not 'deno task'; build the binary (deno task compile) and give it with --binary PATH (e.g. --binary dist/aiemp)",
     );
   }
+  const home = systemUser === undefined
+    ? host.home
+    : await homeOf(systemUser, host, deps.passwdFile ?? "/etc/passwd");
+  const ownVault = systemUser !== undefined && !deps.vaultGiven;
+  const vault = ownVault ? join(home, "AI_Employee_Vault") : context.vault().root;
+  if (ownVault) {
+    host.print(
+      `No --vault given: the system unit runs as ${systemUser}, so it runs on ${systemUser}'s vault ${vault} (give --vault DIR for another).`,
+    );
+  }
   return await serviceSpec({
     binary,
-    vault: context.vault().root,
-    home: systemUser === undefined ? host.home : await homeOf(systemUser, host),
+    vault,
+    home,
     os: host.os,
     ...(systemUser === undefined ? {} : { systemUser }),
   });
 }
 
-/** The home folder of `user` (`getent passwd`); an account that does not exist is an error. */
-async function homeOf(user: string, host: ServiceHost): Promise<string> {
+/** The command that creates the spec's vault, as the account the service runs as. */
+function vaultInit(spec: ServiceSpec): string {
+  const init = ["aiemp", "vault", "init", "--path", spec.vault];
+  return spec.systemUser === undefined || spec.systemUser === "root"
+    ? shellLine(init[0], init.slice(1))
+    : shellLine("sudo", ["-u", spec.systemUser, ...init]);
+}
+
+/**
+ * The home folder of `user`: `getent passwd`, else (no getent) the accounts file. An account that
+ * does not exist is an error.
+ */
+async function homeOf(user: string, host: ServiceHost, passwdFile: string): Promise<string> {
+  const missing = (where: string) =>
+    new ServiceError(
+      `Cannot install a system unit for '${user}': there is no such account here (${where}); give --user NAME of an existing account, or create it first (sudo useradd -m ${user})`,
+    );
   const found = await host.run("getent", ["passwd", user]);
-  if (found.code === 0) return found.stdout.trim().split(":")[5] || `/home/${user}`;
-  if (found.code === 127) return `/home/${user}`;
-  throw new ServiceError(
-    `Cannot install a system unit for '${user}': there is no such account here (getent passwd ${user}); give --user NAME of an existing account`,
-  );
+  if (found.code === 0) return homeField(found.stdout, user) || `/home/${user}`;
+  if (found.code !== 127) throw missing(`getent passwd ${user}`);
+  let accounts: string;
+  try {
+    accounts = await Deno.readTextFile(passwdFile);
+  } catch {
+    return `/home/${user}`; // Neither getent nor the file: the usual place.
+  }
+  const home = homeField(accounts, user);
+  if (home === undefined) throw missing(`not in ${passwdFile}`);
+  return home || `/home/${user}`;
+}
+
+/** The home field of `user`'s line in passwd text, "" when empty, undefined when not listed. */
+function homeField(text: string, user: string): string | undefined {
+  const fields = text.split("\n").map((line) => line.split(":")).find((f) => f[0] === user);
+  return fields === undefined ? undefined : fields[5] ?? "";
 }
 
 async function isExecutable(path: string): Promise<boolean> {

@@ -3,10 +3,15 @@ import type { CommandOutcome, RunCommandOptions } from "./types.ts";
 /** How long a checked program may take when the caller does not say. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** How long a program stopped at its timeout gets to end after SIGTERM before SIGKILL. */
+export const KILL_GRACE_MS = 1_000;
+
 /**
  * Runs `command` with `args` as a subprocess (no stdin, output collected) and reports how it
- * ended. When `timeoutMs` is up it is killed and its output no longer waited for: a program it
- * started may still hold the output open. Never throws.
+ * ended. When `timeoutMs` is up it gets SIGTERM, and SIGKILL when it has not ended
+ * {@linkcode KILL_GRACE_MS} later; its output is no longer waited for (a program it started may
+ * still hold it open), nor is its end after the SIGKILL: the answer comes at most
+ * `timeoutMs + KILL_GRACE_MS` after the start. Never throws.
  */
 export async function runCommand(
   command: string,
@@ -14,7 +19,6 @@ export async function runCommand(
   options: RunCommandOptions = {},
 ): Promise<CommandOutcome> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(command, {
@@ -23,7 +27,6 @@ export async function runCommand(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      signal, // kills it when the time is up
     }).spawn();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -35,15 +38,41 @@ export async function runCommand(
     }
     return { ran: false, reason: "error", message };
   }
-  const [status, stdout, stderr] = await Promise.all([
+  const reading = new AbortController();
+  const ended = Promise.all([
     child.status,
-    textOf(child.stdout, signal),
-    textOf(child.stderr, signal),
+    textOf(child.stdout, reading.signal),
+    textOf(child.stderr, reading.signal),
   ]);
-  if (signal.aborted) {
-    return { ran: false, reason: "timeout", message: `gave no answer within ${timeoutMs} ms` };
+  const done = await within(ended, timeoutMs);
+  if (done) {
+    const [status, stdout, stderr] = done;
+    return { ran: true, code: status.code, stdout, stderr };
   }
-  return { ran: true, code: status.code, stdout, stderr };
+  reading.abort();
+  signal(child, "SIGTERM");
+  if (!await within(child.status, KILL_GRACE_MS)) signal(child, "SIGKILL");
+  return { ran: false, reason: "timeout", message: `gave no answer within ${timeoutMs} ms` };
+}
+
+/** What `promise` resolves to within `ms` milliseconds, else undefined (it is not cancelled). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends `name` to the child; nothing when it has ended already. */
+function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
+  try {
+    child.kill(name);
+  } catch { /* it has ended */ }
 }
 
 /** The text of `stream`, up to where `signal` aborts (the rest is dropped). */

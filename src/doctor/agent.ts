@@ -3,9 +3,11 @@
  * out of what it must not touch.
  * @module
  */
+import { join } from "node:path";
 import { AGENT_SETTINGS_FILE, agentSettingsProblem } from "../agent/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { ScheduledTask } from "../scheduler/mod.ts";
+import { type InstalledService, LAUNCHD_LABEL, UNIT_NAME } from "../service/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 import { firstLine, shellWord } from "./_shell.ts";
 import type { CommandRunner, DoctorCheck } from "./types.ts";
@@ -38,12 +40,15 @@ export function agentUsers(config: Config, tasks: readonly ScheduledTask[]): str
 
 /**
  * `agent.command --version` runs (in the vault, with a short timeout) and says a version.
- * Required when `users` (see {@linkcode agentUsers}) is not empty.
+ * Required when `users` (see {@linkcode agentUsers}) is not empty. When a service is installed,
+ * a command given by name must also be on the service's `PATH` (the fixed one its unit or plist
+ * sets, not this terminal's): found on this terminal's alone, it warns, with the full path to
+ * set as `agent.command`.
  */
 export async function agentCliCheck(
   config: Config,
   users: readonly string[],
-  options: { run: CommandRunner; cwd?: string },
+  options: { run: CommandRunner; cwd?: string; service?: InstalledService },
 ): Promise<DoctorCheck> {
   const command = config.agent.command;
   const required = users.length > 0;
@@ -89,11 +94,56 @@ export async function agentCliCheck(
     };
   }
   const version = firstLine(outcome.stdout) || firstLine(outcome.stderr);
-  return {
-    ...base,
-    ok: true,
-    detail: `${command} ${where}, ${version ? `version ${version}` : "printed no version"}; ${why}`,
-  };
+  const found = `${command} ${where}, ${version ? `version ${version}` : "printed no version"}`;
+  const service = options.service;
+  if (
+    !command.includes("/") && service?.installed && service.path !== undefined &&
+    await onPath(command, service.path) === undefined
+  ) {
+    const full = await fullPath(command, options);
+    return {
+      ...base,
+      ok: "warn",
+      detail: `${found}, but not on the service's PATH (${service.path}), so the service ` +
+        `cannot start it; ${why}`,
+      fix: `set agent.command in aiemp.yaml to its full path, ${
+        full ?? `which 'command -v ${shellWord(command)}' prints`
+      }, then restart the service: ${restartCommand(service)}`,
+    };
+  }
+  return { ...base, ok: true, detail: `${found}; ${why}` };
+}
+
+/** The executable file `command` names in one of the folders of `path`, if there is one. */
+async function onPath(command: string, path: string): Promise<string | undefined> {
+  for (const folder of path.split(":")) {
+    if (!folder.startsWith("/")) continue; // The service's working folder is not this one.
+    const file = join(folder, command);
+    const info = await Deno.stat(file).catch(() => undefined);
+    if (info?.isFile && ((info.mode ?? 0o755) & 0o111) !== 0) return file;
+  }
+  return undefined;
+}
+
+/** Where this terminal's PATH finds `command` (`command -v`), when it says. */
+async function fullPath(
+  command: string,
+  options: { run: CommandRunner; cwd?: string },
+): Promise<string | undefined> {
+  const answer = await options.run("sh", ["-c", 'command -v -- "$1"', "sh", command], {
+    cwd: options.cwd,
+  });
+  const line = answer.ran && answer.code === 0 ? firstLine(answer.stdout, 4096) : "";
+  return line.startsWith("/") ? line : undefined;
+}
+
+/** The command that restarts the installed service, so it reads aiemp.yaml again. */
+function restartCommand(service: InstalledService): string {
+  const where = service.location;
+  if (where.manager === "launchd") return `launchctl kickstart -k gui/$(id -u)/${LAUNCHD_LABEL}`;
+  return where.scope === "system"
+    ? `sudo systemctl restart ${UNIT_NAME}`
+    : `systemctl --user restart ${UNIT_NAME}`;
 }
 
 /**

@@ -4,7 +4,12 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { LAUNCHD_LABEL, UNIT_NAME as SYSTEMD_UNIT } from "../service/mod.ts";
+import {
+  type InstalledService,
+  LAUNCHD_LABEL,
+  saysNoSession,
+  UNIT_NAME as SYSTEMD_UNIT,
+} from "../service/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
 import { firstLine, shellWord } from "./_shell.ts";
 import type { CommandRunner, DoctorCheck, DoctorOs } from "./types.ts";
@@ -12,11 +17,17 @@ import type { CommandRunner, DoctorCheck, DoctorOs } from "./types.ts";
 const INSTALL = "install it: aiemp service install";
 
 /**
- * Whether aiemp is installed and running as a service: `systemctl --user is-enabled` and
- * `is-active` of {@linkcode SYSTEMD_UNIT} on Linux, the launchd job `aiemp service install` loads
- * ({@linkcode LAUNCHD_LABEL}) on macOS. Not required: aiemp also runs in a terminal or under another supervisor.
+ * Whether aiemp is installed and running as a service: `systemctl is-enabled` and `is-active` of
+ * {@linkcode SYSTEMD_UNIT} on Linux — of the system unit when that is the one `aiemp service
+ * install --system` wrote (`installed`, as `findService` finds it), else of the user's
+ * (`--user`) — and the launchd job `aiemp service install` loads ({@linkcode LAUNCHD_LABEL}) on
+ * macOS. Not required: aiemp also runs in a terminal or under another supervisor.
  */
-export async function serviceCheck(run: CommandRunner, os: DoctorOs): Promise<DoctorCheck> {
+export async function serviceCheck(
+  run: CommandRunner,
+  os: DoctorOs,
+  installed?: InstalledService,
+): Promise<DoctorCheck> {
   const base = { id: "service", title: "Service", required: false };
   if (os === "darwin") return { ...base, ...await launchdState(run) };
   if (os !== "linux") {
@@ -27,7 +38,11 @@ export async function serviceCheck(run: CommandRunner, os: DoctorOs): Promise<Do
       fix: "run 'aiemp start' under the system's own task scheduler",
     };
   }
-  const enabled = await run("systemctl", ["--user", "is-enabled", SYSTEMD_UNIT]);
+  const system = installed?.installed === true && installed.location.scope === "system";
+  const scope = system ? [] : ["--user"];
+  const ctl = system ? "sudo systemctl" : "systemctl --user";
+  const unit = system ? `the system unit ${SYSTEMD_UNIT}` : SYSTEMD_UNIT;
+  const enabled = await run("systemctl", [...scope, "is-enabled", SYSTEMD_UNIT]);
   if (!enabled.ran) {
     return {
       ...base,
@@ -41,25 +56,26 @@ export async function serviceCheck(run: CommandRunner, os: DoctorOs): Promise<Do
   }
   const state = firstLine(enabled.stdout);
   const said = firstLine(enabled.stderr);
-  if (/Failed to connect to bus|No medium found/i.test(said)) {
+  if (saysNoSession(said)) {
     return {
       ...base,
       ok: "warn",
-      detail: `cannot ask systemd's user manager (${said})`,
-      fix: "run 'aiemp doctor' in your own login session; to keep the service running after " +
-        `logout: loginctl enable-linger; if it is not installed: ${INSTALL}`,
+      detail: `cannot ask systemd's ${system ? "system" : "user"} manager (${said})`,
+      fix: system
+        ? `check that systemd runs here (systemctl status), then: ${ctl} status ${SYSTEMD_UNIT}`
+        : "run 'aiemp doctor' in your own login session; to keep the service running after " +
+          `logout: loginctl enable-linger; if it is not installed: ${INSTALL}`,
     };
   }
   if (state === "masked" || state === "masked-runtime") {
     return {
       ...base,
       ok: "warn",
-      detail: `${SYSTEMD_UNIT} is masked, so it cannot start`,
-      fix:
-        `systemctl --user unmask ${SYSTEMD_UNIT} && systemctl --user enable --now ${SYSTEMD_UNIT}`,
+      detail: `${unit} is masked, so it cannot start`,
+      fix: `${ctl} unmask ${SYSTEMD_UNIT} && ${ctl} enable --now ${SYSTEMD_UNIT}`,
     };
   }
-  const installed = [
+  const installedStates = [
     "enabled",
     "enabled-runtime",
     "linked",
@@ -68,30 +84,41 @@ export async function serviceCheck(run: CommandRunner, os: DoctorOs): Promise<Do
     "alias",
     "generated",
     "transient",
-  ].includes(state);
-  if (!installed && state !== "disabled" && state !== "indirect") {
-    return { ...base, ok: "warn", detail: `${SYSTEMD_UNIT} is not installed`, fix: INSTALL };
-  }
-  const active = await run("systemctl", ["--user", "is-active", SYSTEMD_UNIT]);
-  const activity = active.ran ? firstLine(active.stdout) || "unknown" : "unknown";
-  if (!installed) {
+  ];
+  const isInstalled = installedStates.includes(state);
+  if (!isInstalled && state !== "disabled" && state !== "indirect") {
     return {
       ...base,
       ok: "warn",
-      detail: `${SYSTEMD_UNIT} is installed but ${state} (it does not start at login), ${activity}`,
-      fix: `systemctl --user enable --now ${SYSTEMD_UNIT}`,
+      detail: system
+        ? `systemd does not know ${unit}, though ${installed?.location.file} is there`
+        : `${unit} is not installed`,
+      fix: system ? `sudo systemctl daemon-reload && ${ctl} enable --now ${SYSTEMD_UNIT}` : INSTALL,
+    };
+  }
+  const active = await run("systemctl", [...scope, "is-active", SYSTEMD_UNIT]);
+  const activity = active.ran ? firstLine(active.stdout) || "unknown" : "unknown";
+  if (!isInstalled) {
+    return {
+      ...base,
+      ok: "warn",
+      detail: `${unit} is installed but ${state} (it does not start at ${
+        system ? "boot" : "login"
+      }), ${activity}`,
+      fix: `${ctl} enable --now ${SYSTEMD_UNIT}`,
     };
   }
   if (activity !== "active") {
     return {
       ...base,
       ok: "warn",
-      detail: `${SYSTEMD_UNIT} is installed (${state}) but ${activity}`,
-      fix:
-        `systemctl --user start ${SYSTEMD_UNIT}; if it stops again: journalctl --user -u ${SYSTEMD_UNIT}`,
+      detail: `${unit} is installed (${state}) but ${activity}`,
+      fix: `${ctl} start ${SYSTEMD_UNIT}; if it stops again: ${
+        system ? "journalctl" : "journalctl --user"
+      } -u ${SYSTEMD_UNIT}`,
     };
   }
-  return { ...base, ok: true, detail: `${SYSTEMD_UNIT} is installed (${state}) and active` };
+  return { ...base, ok: true, detail: `${unit} is installed (${state}) and active` };
 }
 
 /** The launchd job {@linkcode LAUNCHD_LABEL}, from `launchctl list` (PID, status, label). */

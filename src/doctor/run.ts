@@ -9,6 +9,7 @@ import { type Config, loadConfig } from "../config/mod.ts";
 import { checkGmail as askGoogle } from "../gmail/mod.ts";
 import { loadVaultRegistry } from "../orchestrator/mod.ts";
 import { createSecretStore } from "../secrets/mod.ts";
+import { findService, type InstalledService } from "../service/mod.ts";
 import { postsThroughBrowser, readSocialSetups, SOCIAL_LABELS } from "../social/mod.ts";
 import { type VaultLayout, vaultLayout } from "../vault/mod.ts";
 import { runCommand } from "./_command.ts";
@@ -47,6 +48,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   const uid = options.uid !== undefined ? options.uid : Deno.uid();
   const freeSpace = options.freeSpace ?? dfFreeSpace(run);
   const layout = vaultLayout(options.vault);
+  const service = await (options.installedService ?? (() => installedService(env.HOME, os)))();
 
   const present = await vaultPresentCheck(layout);
   const isFolder = (await Deno.stat(layout.root).catch(() => undefined))?.isDirectory ?? false;
@@ -72,13 +74,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     ...(loaded ? [loaded.check] : []),
     ...inVault(() => lockCheck(layout)),
     ...inVault(() => secretsCheck(layout, uid)),
-    agentCliCheck(config, users, { run, cwd: folder }),
+    agentCliCheck(config, users, { run, cwd: folder, service }),
     ...inVault(() => agentSettingsCheck(layout)),
     chromiumCheck(config, browserUsers, options.findBrowser ?? ((c) => findSystemBrowser(c))),
     gmailCheck(layout, config, { env, checkGmail: options.checkGmail ?? askGoogle }),
     whatsappCheck(layout, config),
     ...socialChecks(setups, now),
-    serviceCheck(run, os),
+    serviceCheck(run, os, service),
     freeSpace(folder).then((free) => diskCheck(free, layout)),
     (isFolder ? futureFiles(layout, now) : Promise.resolve([])).then((future) =>
       clockCheck(now, future, { os, vault: layout.root })
@@ -87,6 +89,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   return checks.map((check) =>
     !check.required && check.ok === false ? { ...check, ok: "warn" as const } : check
   );
+}
+
+/** aiemp's service as `aiemp service status` finds it, or undefined when that cannot be told. */
+async function installedService(
+  home: string | undefined,
+  os: string,
+): Promise<InstalledService | undefined> {
+  if (!home || (os !== "linux" && os !== "darwin")) return undefined;
+  return await findService({}, { home, os }).catch(() => undefined);
 }
 
 /** What runs the agent in this vault, the schedules read as the scheduler reads them. */

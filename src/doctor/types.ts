@@ -1,3 +1,5 @@
+import type { InstalledService } from "../service/mod.ts";
+
 /**
  * The environment the doctor reads, as the CLI read it (`readEnvironment` of src/config gives
  * one).
@@ -5,6 +7,8 @@
 export interface DoctorEnvironment {
   /** `true` turns dry-run mode on, as for every command. */
   DRY_RUN?: string;
+  /** The home folder, where the user's service is installed. */
+  HOME?: string;
   /** The `AIEMP_SECRET_*` variables by full name: secrets given in the environment. @default {} */
   secrets?: Readonly<Record<string, string>>;
 }
@@ -133,6 +137,11 @@ export interface DoctorOptions {
   checkGmail?: (request: GmailProbeRequest) => Promise<GmailProbeAnswer>;
   /** The operating system, for the service manager to ask. @default Deno.build.os */
   os?: DoctorOs;
+  /**
+   * aiemp's installed service (its scope, the `PATH` it runs with), or undefined when it cannot be
+   * told. @default findService of src/service, from `env.HOME`
+   */
+  installedService?: () => Promise<InstalledService | undefined>;
   /** The user id files should belong to. @default Deno.uid() */
   uid?: number | null;
 }

@@ -58,11 +58,14 @@ export interface ServiceLocation {
 /** The usual folder of system units. */
 export const SYSTEM_UNIT_DIR = "/etc/systemd/system";
 
+/** What {@linkcode locateService} needs to know of the machine. */
+export type ServiceLocator = Pick<ServiceHost, "home" | "os" | "unitDir">;
+
 /**
  * Where the service file goes on `host`: a systemd user unit, a system unit (`system`), or a
  * launchd agent on macOS. Throws a {@linkcode ServiceError} elsewhere (Windows).
  */
-export function locateService(host: ServiceHost, system: boolean): ServiceLocation {
+export function locateService(host: ServiceLocator, system: boolean): ServiceLocation {
   if (host.os === "linux") {
     if (system) {
       return {
@@ -158,6 +161,31 @@ export async function streamCommand(program: string, args: readonly string[]): P
     throw error;
   }
 }
+
+/**
+ * Whether what a service manager said means there is no session to reach, rather than a refusal:
+ * no user bus (`systemctl --user` outside a login session, or under sudo), no systemd at all (a
+ * container), or no GUI domain for launchd (an SSH session without a login at the Mac).
+ *
+ * @example
+ * ```ts
+ * saysNoSession("Failed to connect to bus: No medium found"); // true
+ * saysNoSession("Bootstrap failed: 5: Input/output error"); // false
+ * ```
+ */
+export function saysNoSession(output: string): boolean {
+  return NO_SESSION.some((pattern) => pattern.test(output));
+}
+
+/** What systemctl and launchctl say when there is no manager or session to talk to. */
+const NO_SESSION = [
+  /Failed to connect to (?:[\w ]+ )?bus/i, // "…to bus", "…to user scope bus via local transport"
+  /No medium found/i,
+  /\$DBUS_SESSION_BUS_ADDRESS and \$XDG_RUNTIME_DIR not defined/i,
+  /System has not been booted with systemd/i,
+  /Could not find domain for/i,
+  /Domain does not support specified action/i,
+];
 
 /**
  * The line that says why a command failed, for a one-line message: the first that speaks of a

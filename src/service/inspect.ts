@@ -1,8 +1,14 @@
 import { join } from "node:path";
-import { failureLine, locateService, type ServiceHost, type ServiceLocation } from "./host.ts";
-import { vaultOfPlist } from "./plist.ts";
+import {
+  failureLine,
+  locateService,
+  type ServiceHost,
+  type ServiceLocation,
+  type ServiceLocator,
+} from "./host.ts";
+import { pathOfPlist, vaultOfPlist } from "./plist.ts";
 import { LAUNCHD_LABEL, LAUNCHD_LOGS, UNIT_NAME, WRITTEN_BY } from "./spec.ts";
-import { vaultOfUnit } from "./unit.ts";
+import { pathOfUnit, vaultOfUnit } from "./unit.ts";
 
 /** The systemd properties `aiemp service status` shows. */
 export const UNIT_PROPERTIES = [
@@ -58,14 +64,14 @@ export async function serviceStatus(
   options: InspectOptions,
   host: ServiceHost,
 ): Promise<ServiceView> {
-  const where = await installedLocation(options, host);
-  const text = await readServiceFile(where.file);
+  const found = await findService(options, host);
+  const where = found.location;
   const base = {
     manager: where.manager,
     scope: where.scope,
     file: where.file,
-    installed: text !== undefined,
-    ...(text === undefined ? {} : { vault: vaultOf(where, text) }),
+    installed: found.installed,
+    ...(found.installed ? { vault: found.vault } : {}),
     ...(where.manager === "launchd" ? { domain: `gui/${host.uid}` } : {}),
   };
   if (where.manager === "systemd") {
@@ -176,9 +182,9 @@ export interface LogsOptions extends InspectOptions {
  * where aiemp's own logs are (the vault's Logs/system.log). Resolves with an exit code.
  */
 export async function serviceLogs(options: LogsOptions, host: ServiceHost): Promise<number> {
-  const where = await installedLocation(options, host);
-  const text = await readServiceFile(where.file);
-  const vault = (text === undefined ? undefined : vaultOf(where, text)) ?? options.vault;
+  const found = await findService(options, host);
+  const where = found.location;
+  const vault = found.vault ?? options.vault;
   const lines = String(options.lines ?? 50);
   const own = `aiemp's own logs are in ${
     join(vault, "Logs")
@@ -231,28 +237,57 @@ export async function serviceLogs(options: LogsOptions, host: ServiceHost): Prom
   return 0;
 }
 
-/** The user's service when installed (or asked for), else the system unit when installed. */
-async function installedLocation(
+/** aiemp's service as {@linkcode findService} finds it. */
+export interface InstalledService {
+  /** The unit or plist: the installed one, else where the user's would go. */
+  location: ServiceLocation;
+  /** Whether `aiemp service install` wrote that file. */
+  installed: boolean;
+  /** The vault the installed service runs on. */
+  vault?: string;
+  /** The `PATH` the installed service runs with (see `servicePath`). */
+  path?: string;
+}
+
+/**
+ * Finds aiemp's installed service, the one way every command and `aiemp doctor` find it: the
+ * user's unit or agent when `aiemp service install` wrote one, else on Linux the system unit when
+ * it wrote that (`options.system` picks one). With the vault and the `PATH` it runs with, read
+ * from its file. Throws a `ServiceError` on a system without systemd or launchd.
+ *
+ * @example
+ * ```ts
+ * const found = await findService({}, { home: "/home/ana", os: "linux" });
+ * if (found.installed) console.log(found.location.scope, found.vault, found.path);
+ * ```
+ */
+export async function findService(
   options: InspectOptions,
-  host: ServiceHost,
-): Promise<ServiceLocation> {
-  if (options.system !== undefined || host.os !== "linux") {
-    return locateService(host, options.system ?? false);
+  host: ServiceLocator,
+): Promise<InstalledService> {
+  const candidates = options.system !== undefined || host.os !== "linux"
+    ? [locateService(host, options.system ?? false)]
+    : [locateService(host, false), locateService(host, true)];
+  for (const location of candidates) {
+    const text = await readServiceFile(location.file);
+    if (text === undefined) continue;
+    const systemd = location.manager === "systemd";
+    const vault = systemd ? vaultOfUnit(text) : vaultOfPlist(text);
+    const path = systemd ? pathOfUnit(text) : pathOfPlist(text);
+    return {
+      location,
+      installed: true,
+      ...(vault === undefined ? {} : { vault }),
+      ...(path === undefined ? {} : { path }),
+    };
   }
-  const user = locateService(host, false);
-  if (await readServiceFile(user.file) !== undefined) return user;
-  const system = locateService(host, true);
-  return await readServiceFile(system.file) !== undefined ? system : user;
+  return { location: candidates[0], installed: false };
 }
 
 /** The text of a service file aiemp wrote, or undefined (none, unreadable, or not aiemp's). */
 async function readServiceFile(file: string): Promise<string | undefined> {
   const text = await Deno.readTextFile(file).catch(() => undefined);
   return text?.includes(WRITTEN_BY) ? text : undefined;
-}
-
-function vaultOf(where: ServiceLocation, text: string): string | undefined {
-  return where.manager === "systemd" ? vaultOfUnit(text) : vaultOfPlist(text);
 }
 
 function keyValues(text: string, pattern: RegExp): Record<string, string> {

@@ -3,6 +3,7 @@ import {
   type CommandResult,
   failureLine,
   locateService,
+  saysNoSession,
   type ServiceHost,
   type ServiceLocation,
   shellLine,
@@ -53,7 +54,8 @@ interface Step {
  * has linger off gets the advice to turn it on.
  *
  * Throws a {@linkcode ServiceError} for a file in the way that aiemp did not write, a folder that
- * cannot be written (a system unit without root), or a service manager that refuses the unit.
+ * cannot be written (a system unit without root), or a service manager that refuses any step (a
+ * start limit hit, launchd's "Bootstrap failed"): the service is then not running as installed.
  */
 export async function installService(
   spec: ServiceSpec,
@@ -240,9 +242,10 @@ async function installSteps(
 }
 
 /**
- * Runs `steps` in order, printing each. A service manager that is not there, or refuses the first
- * command that must succeed (no user session), is "unreachable": the commands still to run are
- * printed for the owner. A later refusal is a {@linkcode ServiceError}.
+ * Runs `steps` in order, printing each. A service manager that is not installed (exit 127) or has
+ * no session to reach (see {@linkcode saysNoSession}) is "unreachable": the commands still to run
+ * are printed for the owner. Any other refusal of a step that must succeed is a
+ * {@linkcode ServiceError} naming the command, what it said and the fix.
  */
 async function runSteps(
   steps: Step[],
@@ -250,27 +253,41 @@ async function runSteps(
   where: ServiceLocation,
   purpose: "install" | "uninstall",
 ): Promise<{ reached: boolean }> {
-  let succeeded = false;
   for (const [index, step] of steps.entries()) {
     const line = shellLine(step.program, step.args);
     host.print(`$ ${line}`);
     const result = await host.run(step.program, step.args);
-    if (result.code === 0) {
-      if (!step.mayFail) succeeded = true;
-      continue;
-    }
-    if (step.mayFail && result.code !== 127) continue;
-    if (result.code === 127 || !succeeded) {
+    if (result.code === 0) continue;
+    const missing = result.code === 127;
+    if (step.mayFail && !missing) continue;
+    if (missing || saysNoSession(`${result.stderr}\n${result.stdout}`)) {
       unreachable(result, steps.slice(index), host, where, purpose);
       return { reached: false };
     }
     throw new ServiceError(
-      `Cannot ${purpose} the service: '${line}' failed: ${
-        failureLine(result)
-      }; the file is ${where.file}: see 'aiemp service status' and 'aiemp service logs', then run 'aiemp service ${purpose}' again`,
+      `Cannot ${purpose} the service: '${line}' failed: ${failureLine(result)}; the ${
+        where.manager === "systemd" ? "unit" : "plist"
+      } is ${where.file}. ${refusalFix(where, host, purpose)}`,
     );
   }
   return { reached: true };
+}
+
+/** What to do when the service manager refused a step: find out why, clear it, run again. */
+function refusalFix(
+  where: ServiceLocation,
+  host: ServiceHost,
+  purpose: "install" | "uninstall",
+): string {
+  const again = `run 'aiemp service ${purpose}${
+    where.scope === "system" ? " --system" : ""
+  }' again`;
+  if (where.manager === "launchd") {
+    const target = launchdTarget(host);
+    return `See why with 'aiemp service logs' and 'launchctl print ${target}'; unload what is left with 'launchctl bootout ${target}', then ${again}`;
+  }
+  const ctl = shellLine("systemctl", systemctl(where)().args);
+  return `See why with '${ctl} status ${UNIT_NAME}' and 'aiemp service logs'; once fixed, '${ctl} reset-failed ${UNIT_NAME}' clears a start limit, then ${again}`;
 }
 
 function unreachable(

@@ -48,8 +48,10 @@ export {
   type CommandRunner,
   locateService,
   runCommand,
+  saysNoSession,
   type ServiceHost,
   type ServiceLocation,
+  type ServiceLocator,
   shellLine,
   streamCommand,
   SYSTEM_UNIT_DIR,
@@ -64,7 +66,9 @@ export {
   uninstallService,
 } from "./manager.ts";
 export {
+  findService,
   type InspectOptions,
+  type InstalledService,
   type LogsOptions,
   serviceLogs,
   serviceStatus,

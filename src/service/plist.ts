@@ -75,7 +75,20 @@ export function launchdPlist(spec: ServiceSpec): string {
  * when the text has none.
  */
 export function vaultOfPlist(text: string): string | undefined {
-  const found = /<key>AIEMP_VAULT<\/key>\s*<string>([^<]*)<\/string>/.exec(text);
+  return environmentOfPlist(text, "AIEMP_VAULT");
+}
+
+/**
+ * The `PATH` an agent written by {@linkcode launchdPlist} runs with, or undefined when the text has
+ * none.
+ */
+export function pathOfPlist(text: string): string | undefined {
+  return environmentOfPlist(text, "PATH");
+}
+
+/** The string after `<key>NAME</key>`, unescaped: its `EnvironmentVariables` entry. */
+function environmentOfPlist(text: string, name: string): string | undefined {
+  const found = new RegExp(`<key>${name}</key>\\s*<string>([^<]*)</string>`).exec(text);
   return found ? xmlUnescape(found[1]) : undefined;
 }
 

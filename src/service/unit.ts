@@ -67,10 +67,23 @@ export function systemdUnit(spec: ServiceSpec): string {
  * when the text has none.
  */
 export function vaultOfUnit(text: string): string | undefined {
-  const line = text.split("\n").find((l) => l.startsWith('Environment="AIEMP_VAULT='));
+  return environmentOfUnit(text, "AIEMP_VAULT");
+}
+
+/**
+ * The `PATH` a unit written by {@linkcode systemdUnit} runs with, or undefined when the text has
+ * none.
+ */
+export function pathOfUnit(text: string): string | undefined {
+  return environmentOfUnit(text, "PATH");
+}
+
+/** The value of the `Environment="NAME=…"` line {@linkcode systemdUnit} writes, unescaped. */
+function environmentOfUnit(text: string, name: string): string | undefined {
+  const start = `Environment="${name}=`;
+  const line = text.split("\n").find((l) => l.startsWith(start));
   if (line === undefined || !line.endsWith('"')) return undefined;
-  return line.slice('Environment="AIEMP_VAULT='.length, -1)
-    .replace(/\\(.)|%%/g, (_, escaped) => escaped ?? "%");
+  return line.slice(start.length, -1).replace(/\\(.)|%%/g, (_, escaped) => escaped ?? "%");
 }
 
 /** Doubles `%`, which systemd would otherwise read as a specifier (`%h`, `%u`). */

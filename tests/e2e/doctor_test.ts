@@ -4,10 +4,26 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { systemdUnit } from "../../src/service/mod.ts";
 import { startFakeGmail, storeFakeCredentials } from "../fixtures/fake_gmail.ts";
-import { aiemp, closing, removeTree, type TestVault, withVault } from "./_harness.ts";
+import {
+  aiemp,
+  closing,
+  FAKE_AGENT_BIN,
+  removeTree,
+  type TestVault,
+  withVault,
+} from "./_harness.ts";
 
 const DAY = 86_400_000;
+
+/** Deno's cache, so aiemp run under another HOME finds the packages already fetched. */
+const DENO_DIR = JSON.parse(
+  new TextDecoder().decode(
+    (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+      .output()).stdout,
+  ),
+).denoDir as string;
 
 /** `aiemp doctor` on the vault; the fake agent's call log goes to the vault, not the project. */
 function doctor(vault: TestVault | string, ...args: string[]) {
@@ -231,5 +247,43 @@ Deno.test("aiemp doctor fails the clock when a file in Needs_Action/ is dated tw
       /Needs_Action\/TASK_future\.md is dated .* ahead of the clock/,
       /timedatectl set-ntp true/,
     );
+  });
+});
+
+Deno.test("aiemp doctor warns when the installed service's PATH lacks the agent the terminal finds", async () => {
+  // Regression: the check ran 'claude --version' with the terminal's PATH only; the service runs
+  // with the fixed PATH of its unit, which may not hold the agent.
+  await withVault("", async (vault) => {
+    const home = join(vault.path, "..", "home");
+    const unit = join(home, ".config/systemd/user/aiemp.service");
+    await Deno.mkdir(join(unit, ".."), { recursive: true });
+    await Deno.writeTextFile(
+      unit,
+      systemdUnit({
+        binary: "/opt/aiemp/aiemp",
+        vault: vault.path,
+        stopTimeoutS: 15,
+        path: join(home, ".local/bin"),
+      }),
+    );
+    const result = await aiemp(["--vault", vault.path, "doctor"], {
+      HOME: home,
+      DENO_DIR,
+      FAKE_AGENT_LOG: join(vault.path, "..", "fake-agent.log"),
+    });
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { line, next } = lineOf(result.stdout, "Agent CLI");
+    assert.match(
+      line,
+      /^! Agent CLI: claude on PATH, .*but not on the service's PATH/,
+      result.stdout,
+    );
+    assert.equal(
+      next,
+      `  fix: set agent.command in aiemp.yaml to its full path, ${
+        join(FAKE_AGENT_BIN, "claude")
+      }, then restart the service: systemctl --user restart aiemp.service`,
+    );
+    assert.equal(result.stdout.trimEnd().split("\n").at(-1), "All required checks pass");
   });
 });

@@ -51,6 +51,12 @@ if [ "\${FAKE_SYSTEMD:-}" = unreachable ]; then
   echo "Failed to connect to bus: No medium found" >&2
   exit 1
 fi
+if [ "\${FAKE_SYSTEMD:-}" = refuse ]; then
+  case "$*" in *enable*)
+    echo "Job for aiemp.service failed because start of the service was attempted too often." >&2
+    exit 1 ;;
+  esac
+fi
 case "$*" in
 *" show "*) printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID=4321\\nNRestarts=0\\nUnitFileState=enabled\\n' ;;
 esac
@@ -63,6 +69,10 @@ echo "Linger=no"
 const LAUNCHCTL = `#!/bin/sh
 printf 'launchctl %s\\n' "$*" >> "$FAKE_CALLS"
 case "$1" in print) echo "Could not find service" >&2; exit 113 ;; esac
+if [ "$1" = bootstrap ] && [ "\${FAKE_LAUNCHD:-}" = refuse ]; then
+  echo "Bootstrap failed: 5: Input/output error" >&2
+  exit 5
+fi
 exit 0
 `;
 
@@ -75,6 +85,12 @@ interface Sandbox {
   run(
     args: string[],
     env?: Record<string, string>,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs `shell` (e.g. `["dash"]`) on install.sh, or with `script` as its input (`curl | sh`). */
+  runWith(
+    shell: string[],
+    args: string[],
+    options?: { env?: Record<string, string>; script?: string },
   ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Runs the installed `aiemp`. */
   aiemp(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -135,16 +151,27 @@ async function withSandbox(body: (box: Sandbox) => Promise<void>): Promise<void>
     DENO_NO_UPDATE_CHECK: "1",
     FAKE_CALLS: callsFile,
   };
-  const exec = async (program: string, args: string[], extra: Record<string, string> = {}) => {
-    const out = await new Deno.Command(program, {
+  const exec = async (
+    program: string,
+    args: string[],
+    extra: Record<string, string> = {},
+    input?: string,
+  ) => {
+    const child = new Deno.Command(program, {
       args,
       cwd: root,
       env: { ...env, ...extra },
       clearEnv: true,
-      stdin: "null",
+      stdin: input === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }).spawn();
+    if (input !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(input)).catch(() => {}); // It may stop early.
+      await writer.close().catch(() => {});
+    }
+    const out = await child.output();
     const text = new TextDecoder();
     return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
   };
@@ -154,6 +181,10 @@ async function withSandbox(body: (box: Sandbox) => Promise<void>): Promise<void>
     standIn,
     vault: join(home, VAULT_NAME),
     run: (args, extra) => exec("sh", [SCRIPT, ...args], extra),
+    runWith: ([shell, ...shellArgs], args, options = {}) =>
+      options.script === undefined
+        ? exec(shell, [...shellArgs, SCRIPT, ...args], options.env)
+        : exec(shell, [...shellArgs, "-s", "--", ...args], options.env, options.script),
     aiemp: (args) => exec(join(home, ".local/bin/aiemp"), args),
     calls: async () => (await Deno.readTextFile(callsFile)).split("\n").filter(Boolean),
     clear: () => Deno.writeTextFile(callsFile, ""),
@@ -370,6 +401,112 @@ Deno.test("install.sh without a reachable systemd still installs the unit and sa
     assert.match(run.stdout, /could not be reached: Failed to connect to bus/);
     assert.match(run.stdout, /^ {2}systemctl --user enable --now aiemp\.service$/m);
   }));
+
+Deno.test("install.sh exits 1 when systemd or launchd refuses to start the service", () =>
+  withSandbox(async (box) => {
+    // Regression: a refused first step was taken for "could not be reached", and install exited 0.
+    const linux = await box.run(["--from", box.standIn], { FAKE_SYSTEMD: "refuse" });
+    assert.equal(linux.code, 1, says(linux));
+    assert.match(
+      linux.stderr,
+      /Cannot install the service: 'systemctl --user enable --now aiemp\.service' failed: .*attempted too often.*reset-failed aiemp\.service/,
+    );
+    assert.doesNotMatch(linux.stdout, /could not be reached/);
+
+    const darwin = {
+      AIEMP_INSTALL_OS: "darwin",
+      AIEMP_INSTALL_ARCH: "arm64",
+      FAKE_LAUNCHD: "refuse",
+    };
+    const mac = await box.run(["--from", box.standIn], darwin);
+    assert.equal(mac.code, 1, says(mac));
+    assert.match(mac.stderr, /'launchctl bootstrap gui\/\d+ .*' failed: Bootstrap failed: 5/);
+  }));
+
+Deno.test("install.sh --system --user with an account that does not exist changes nothing", () =>
+  withSandbox(async (box) => {
+    // Regression: the binary and a root-owned vault were installed before chown failed.
+    const before = await box.tree();
+    const prefix = join(box.root, "prefix");
+    const run = await box.run(
+      [
+        "--from",
+        box.standIn,
+        "--system",
+        "--user",
+        "aiemp_no_such_user",
+        "--prefix",
+        prefix,
+        "--vault",
+        box.vault,
+      ],
+      { AIEMP_UNIT_DIR: join(box.root, "units") },
+    );
+    assert.equal(run.code, 1, says(run));
+    assert.equal(
+      run.stderr.trim(),
+      "install.sh: --system --user aiemp_no_such_user: there is no account 'aiemp_no_such_user' on this machine; create it first (e.g. useradd -m aiemp_no_such_user) or give --user NAME of an existing one; nothing was changed",
+    );
+    assert.equal(await exists(prefix), false, "no binary");
+    assert.equal(await exists(box.vault), false, "no vault");
+    assert.equal(await exists(join(box.root, "units")), false, "no unit");
+    assert.deepEqual(await box.tree(), before);
+    assert.deepEqual(await box.calls(), []);
+  }));
+
+/** The POSIX shells to run install.sh with: sh, and dash and busybox where installed. */
+const SHELLS: string[][] = [["sh"]];
+if (!await missingTool("dash", ["-c", "true"])) SHELLS.push(["dash"]);
+if (!await missingTool("busybox", ["sh", "-c", "true"])) SHELLS.push(["busybox", "sh"]);
+
+Deno.test("install.sh cut short in the download (curl | sh) runs nothing", async () => {
+  // Regression: the script ran line by line, so a download cut after the binary's part installed it.
+  const script = await Deno.readTextFile(SCRIPT);
+  const cuts = [
+    script.indexOf("# --- the vault"), // After the binary is installed, were it run line by line.
+    script.indexOf("# --- uninstall"),
+    script.lastIndexOf("\nmain ") + 1, // Everything but the call.
+  ].filter((cut) => cut > 0);
+  for (const shell of SHELLS) {
+    await withSandbox(async (box) => {
+      const before = await box.tree();
+      for (const cut of cuts) {
+        const run = await box.runWith(shell, ["--from", box.standIn], {
+          script: script.slice(0, cut),
+        });
+        assert.equal(run.stdout, "", `${shell.join(" ")} at ${cut}: ${says(run)}`);
+        assert.deepEqual(await box.tree(), before, `${shell.join(" ")} at ${cut}`);
+        assert.equal(await exists(box.vault), false);
+      }
+      const whole = await box.runWith(shell, ["--from", box.standIn, "--dry-run"], { script });
+      assert.equal(whole.code, 0, `${shell.join(" ")}: ${says(whole)}`);
+      assert.match(whole.stdout, /^Dry run: nothing was changed\.$/m);
+    });
+  }
+  assert.equal(cuts.length, 3);
+  assert.equal(script.trimEnd().split("\n").at(-1), 'main "$@"', "main is called on the last line");
+});
+
+Deno.test("install.sh runs under dash and busybox sh as under sh", async () => {
+  for (const shell of SHELLS.slice(1)) {
+    await withSandbox(async (box) => {
+      const run = await box.runWith(shell, ["--from", box.standIn, "--no-service"]);
+      assert.equal(run.code, 0, `${shell.join(" ")}: ${says(run)}`);
+      assert.equal(await modeOf(join(box.home, ".local/bin/aiemp")), 0o755);
+      assert.ok(await exists(join(box.vault, "Inbox")));
+      const system = await box.runWith(shell, [
+        "--from",
+        box.standIn,
+        "--dry-run",
+        "--system",
+        "--user",
+        "aiemp_no_such_user",
+      ]);
+      assert.equal(system.code, 1, says(system));
+      assert.match(system.stderr, /there is no account 'aiemp_no_such_user'/);
+    });
+  }
+});
 
 Deno.test("install.sh refuses unknown options and Windows with one line", () =>
   withSandbox(async (box) => {

@@ -17,7 +17,8 @@ import {
   renderDoctorReport,
   runDoctor,
 } from "../../src/doctor/mod.ts";
-import { runCommand } from "../../src/doctor/_command.ts";
+import { KILL_GRACE_MS, runCommand } from "../../src/doctor/_command.ts";
+import { type InstalledService, systemdUnit } from "../../src/service/mod.ts";
 import { acquireVaultLock, initVault, vaultLayout } from "../../src/vault/mod.ts";
 
 const GB = 1024 ** 3;
@@ -411,6 +412,122 @@ Deno.test("runDoctor() fails an agent whose --version fails or hangs", async () 
   });
 });
 
+/** An installed service of `scope` that runs with `path`. */
+function serviceWith(path: string, scope: "user" | "system" = "user"): InstalledService {
+  return {
+    location: {
+      manager: "systemd",
+      scope,
+      file: scope === "user"
+        ? "/home/ana/.config/systemd/user/aiemp.service"
+        : "/etc/systemd/system/aiemp.service",
+      ownFolders: [],
+    },
+    installed: true,
+    vault: "/home/ana/AI_Employee_Vault",
+    path,
+  };
+}
+
+/** How `agentCliCheck` asks the shell where the agent is. */
+const WHERE_CLAUDE = 'sh -c command -v -- "$1" sh claude';
+
+Deno.test("runDoctor() warns when the agent is on the terminal's PATH but not on the installed service's", async () => {
+  // Regression: 'claude --version' ran with the terminal's PATH only, while the service gets a
+  // fixed one: doctor passed, and the service could not find the agent.
+  await withVault("", async (vault) => {
+    const empty = await Deno.makeTempDir({ prefix: "aiemp-doctor-path-" });
+    try {
+      const machine = fakeRunner({
+        ...HEALTHY_MACHINE,
+        [WHERE_CLAUDE]: ran("/home/ana/.nvm/versions/node/v22/bin/claude\n"),
+      });
+      const checks = await vault.doctor({
+        run: machine.run,
+        installedService: () => Promise.resolve(serviceWith(`${empty}:relative/bin`)),
+      });
+      const check = find(checks, "agent_cli");
+      assert.equal(check.ok, "warn");
+      assert.ok(check.required);
+      assert.match(
+        check.detail,
+        /^claude on PATH, version 2\.1\.197 .*but not on the service's PATH/,
+      );
+      assert.ok(check.detail.includes(`(${empty}:relative/bin)`), check.detail);
+      assert.match(
+        check.fix!,
+        /^set agent\.command in aiemp\.yaml to its full path, \/home\/ana\/\.nvm\/versions\/node\/v22\/bin\/claude, then restart the service: systemctl --user restart aiemp\.service$/,
+      );
+      assert.deepEqual(failedRequired(checks), [], "a warning, not a failure");
+
+      const system = find(
+        await vault.doctor({
+          run: fakeRunner(HEALTHY_MACHINE).run,
+          installedService: () => Promise.resolve(serviceWith(empty, "system")),
+        }),
+        "agent_cli",
+      );
+      assert.equal(system.ok, "warn");
+      assert.match(system.fix!, /command -v claude.*sudo systemctl restart aiemp\.service$/);
+    } finally {
+      await Deno.remove(empty, { recursive: true });
+    }
+  });
+});
+
+Deno.test("runDoctor() passes the agent found on the service's PATH, or with no service installed", async () => {
+  await withVault("", async (vault) => {
+    const bin = await Deno.makeTempDir({ prefix: "aiemp-doctor-path-" });
+    try {
+      await Deno.writeTextFile(join(bin, "claude"), "#!/bin/sh\n", { mode: 0o755 });
+      await Deno.chmod(join(bin, "claude"), 0o755);
+      const on = find(
+        await vault.doctor({
+          installedService: () => Promise.resolve(serviceWith(`/nonexistent:${bin}`)),
+        }),
+        "agent_cli",
+      );
+      assert.equal(on.ok, true, on.detail);
+      const machine = fakeRunner(HEALTHY_MACHINE);
+      const none = find(
+        await vault.doctor({
+          run: machine.run,
+          installedService: () => Promise.resolve(undefined),
+        }),
+        "agent_cli",
+      );
+      assert.equal(none.ok, true);
+      assert.ok(!machine.calls.some((c) => c.line === WHERE_CLAUDE));
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  });
+});
+
+Deno.test("runDoctor() finds the service installed under HOME and checks the agent against its PATH", async () => {
+  await withVault("", async (vault) => {
+    const home = await Deno.makeTempDir({ prefix: "aiemp-doctor-home-" });
+    try {
+      const unit = join(home, ".config/systemd/user/aiemp.service");
+      await Deno.mkdir(join(unit, ".."), { recursive: true });
+      await Deno.writeTextFile(
+        unit,
+        systemdUnit({
+          binary: "/opt/aiemp/aiemp",
+          vault: vault.root,
+          stopTimeoutS: 15,
+          path: join(home, "nothing here"),
+        }),
+      );
+      const checks = await vault.doctor({ env: { HOME: home } });
+      assert.match(find(checks, "agent_cli").detail, /not on the service's PATH/);
+      assert.equal(find(checks, "service").ok, true, "asked with --user: the user's unit");
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  });
+});
+
 Deno.test("runDoctor() requires the agent for the agent schedules alone, and not when nothing runs it", async () => {
   await withVault("tasks:\n  enabled: false\n", async (vault) => {
     const scheduled = find(await vault.doctor({ run: fakeRunner({}).run }), "agent_cli");
@@ -666,6 +783,42 @@ Deno.test("runDoctor() asks systemd about aiemp.service: active, inactive, disab
   });
 });
 
+Deno.test("runDoctor() asks systemd about the system unit when that is the one installed", async () => {
+  // Regression: only 'systemctl --user' was asked; after 'install.sh --system' doctor said "not
+  // installed" and advised a user unit, which would then fight the system unit for the vault lock.
+  await withVault("", async (vault) => {
+    const installedService = () => Promise.resolve(serviceWith("/usr/bin", "system"));
+    const enabled = "systemctl is-enabled aiemp.service";
+    const active = "systemctl is-active aiemp.service";
+    const machine = fakeRunner({
+      "claude --version": ran("2.1.197 (Claude Code)\n"),
+      [enabled]: ran("enabled\n"),
+      [active]: ran("active\n"),
+    });
+    const running = find(await vault.doctor({ run: machine.run, installedService }), "service");
+    assert.equal(running.ok, true, running.detail);
+    assert.equal(running.detail, "the system unit aiemp.service is installed (enabled) and active");
+    assert.ok(
+      !machine.calls.some((c) => c.line.startsWith("systemctl --user")),
+      "no user unit asked",
+    );
+
+    const stopped = find(
+      await vault.doctor({
+        run: fakeRunner({ [enabled]: ran("enabled\n"), [active]: ran("failed\n", 3) }).run,
+        installedService,
+      }),
+      "service",
+    );
+    assert.equal(stopped.ok, "warn");
+    assert.match(
+      stopped.fix!,
+      /^sudo systemctl start aiemp\.service; .*journalctl -u aiemp\.service$/,
+    );
+    assert.doesNotMatch(stopped.fix!, /--user|aiemp service install/);
+  });
+});
+
 Deno.test("runDoctor() asks launchd on macOS, and says there is no service elsewhere", async () => {
   await withVault("", async (vault) => {
     const launchd = (listing: string) =>
@@ -806,6 +959,20 @@ Deno.test("runCommand() reports the exit code and output, a missing program, and
     reason: "timeout",
     message: "gave no answer within 100 ms",
   });
+});
+
+Deno.test("runCommand() kills a program that ignores SIGTERM soon after its timeout", async () => {
+  // Regression: SIGTERM was sent and its end awaited; a program ignoring it hung doctor for good.
+  const started = Date.now();
+  const hung = await runCommand("sh", ["-c", "trap '' TERM; sleep 30"], { timeoutMs: 200 });
+  const took = Date.now() - started;
+  assert.deepEqual(hung, {
+    ran: false,
+    reason: "timeout",
+    message: "gave no answer within 200 ms",
+  });
+  assert.ok(took >= 200 + KILL_GRACE_MS - 50, `SIGKILL only after the grace: ${took} ms`);
+  assert.ok(took < 200 + KILL_GRACE_MS + 800, `never waits past the grace: ${took} ms`);
 });
 
 // --- the report ----------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import type { CliOutput } from "../../src/cli/mod.ts";
 import { ConfigError, resolveVaultPath } from "../../src/config/mod.ts";
 import {
   type CommandResult,
+  findService,
   installService,
   launchdPlist,
   RESTART_DELAY_S,
+  saysNoSession,
   ServiceError,
   type ServiceHost,
   serviceLogs,
@@ -411,6 +413,86 @@ Deno.test("installService() without systemctl at all writes the unit and prints 
     assert.match(output(), /systemctl: command not found/);
   }));
 
+Deno.test("installService() fails, naming the command and the fix, when systemd refuses the first step (start limit hit)", () =>
+  withTempDir(async (home) => {
+    // Regression: a refused first step was taken for "could not be reached" and install said success.
+    await installService(specOf(), {}, recordingHost(home).host);
+    const { host, calls } = recordingHost(
+      home,
+      (line) =>
+        line.includes("enable")
+          ? {
+            code: 1,
+            stderr:
+              'Job for aiemp.service failed because start of the service was attempted too often.\nSee "systemctl --user status aiemp.service" for details.\n',
+          }
+          : undefined,
+    );
+    await assert.rejects(
+      installService(specOf(), {}, host),
+      (error: Error) =>
+        error instanceof ServiceError &&
+        error.message.includes("'systemctl --user enable --now aiemp.service' failed") &&
+        error.message.includes("attempted too often") &&
+        error.message.includes("systemctl --user reset-failed aiemp.service") &&
+        !error.message.includes("\n"),
+    );
+    assert.deepEqual(calls, ["systemctl --user enable --now aiemp.service"], "the first step");
+  }));
+
+Deno.test("installService() on macOS fails when launchd refuses the bootstrap after the bootout of an upgrade", () =>
+  withTempDir(async (home) => {
+    // Regression: "Bootstrap failed: 5" left the agent unloaded while install said success.
+    await installService(specOf(), {}, recordingHost(home, undefined, { os: "darwin" }).host);
+    const { host, calls } = recordingHost(
+      home,
+      (line) =>
+        line.includes("bootstrap")
+          ? { code: 5, stderr: "Bootstrap failed: 5: Input/output error\n" }
+          : undefined,
+      { os: "darwin" },
+    );
+    await assert.rejects(
+      installService(specOf({ stopTimeoutS: 30 }), {}, host),
+      (error: Error) =>
+        error instanceof ServiceError &&
+        /'launchctl bootstrap gui\/501 \S+com\.aiemp\.agent\.plist' failed: Bootstrap failed: 5/
+          .test(
+            error.message,
+          ) &&
+        error.message.includes("launchctl bootout gui/501/com.aiemp.agent"),
+    );
+    assert.deepEqual(calls.map((c) => c.split(" ").slice(0, 2).join(" ")), [
+      "launchctl bootout",
+      "launchctl bootstrap",
+    ]);
+  }));
+
+Deno.test("installService() takes only a missing program or a missing session for an unreachable manager", async () => {
+  for (
+    const [os, said] of [
+      [
+        "linux",
+        "Failed to connect to bus: $DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR not defined",
+      ],
+      [
+        "linux",
+        "Failed to connect to user scope bus via local transport: No such file or directory",
+      ],
+      ["linux", "System has not been booted with systemd as init system (PID 1). Can't operate."],
+      ["darwin", "Bootstrap failed: 125: Domain does not support specified action"],
+    ]
+  ) {
+    await withTempDir(async (home) => {
+      const { host } = recordingHost(home, () => ({ code: 1, stderr: `${said}\n` }), { os });
+      assert.equal((await installService(specOf(), {}, host)).manager, "unreachable", said);
+    });
+  }
+  assert.equal(saysNoSession("Failed to connect to bus: No medium found"), true);
+  assert.equal(saysNoSession("Failed to enable unit: Unit file aiemp.service is masked."), false);
+  assert.equal(saysNoSession("Bootstrap failed: 5: Input/output error"), false);
+});
+
 Deno.test("installService() fails with one line when systemd refuses the unit after a reload", () =>
   withTempDir(async (home) => {
     const { host } = recordingHost(
@@ -620,6 +702,27 @@ Deno.test("serviceStatus() reads systemctl show next to the installed unit's vau
     ]);
   }));
 
+Deno.test("findService() finds the installed unit with the vault and the PATH it runs with", () =>
+  withTempDir(async (home) => {
+    const none = await findService({}, { home, os: "linux" });
+    assert.equal(none.installed, false);
+    assert.equal(none.location.file, join(home, ".config/systemd/user/aiemp.service"));
+    const path = "/opt/100% tools:/usr/bin";
+    await installService(specOf({ path }), {}, recordingHost(home).host);
+    const found = await findService({}, { home, os: "linux" });
+    assert.deepEqual(
+      { installed: found.installed, scope: found.location.scope, vault: found.vault },
+      { installed: true, scope: "user", vault: "/home/ana/AI_Employee_Vault" },
+    );
+    assert.equal(found.path, path);
+    await installService(
+      specOf({ path }),
+      {},
+      recordingHost(home, undefined, { os: "darwin" }).host,
+    );
+    assert.equal((await findService({}, { home, os: "darwin" })).path, path);
+  }));
+
 Deno.test("serviceStatusLines() explains a failed unit, an unreachable systemd and no unit", () => {
   const base = {
     manager: "systemd" as const,
@@ -726,13 +829,18 @@ Deno.test("serviceLogs() on macOS shows the last lines of launchd's files in Log
 // --- the command line -----------------------------------------------------------------------
 
 /** Runs `aiemp ARGS` with only the service commands, on a recording host. */
-async function cli(args: string[], home: string, deps: ServiceCommandDeps = {}) {
+async function cli(
+  args: string[],
+  home: string,
+  deps: ServiceCommandDeps = {},
+  answer: (line: string) => Partial<CommandResult> | undefined = () => undefined,
+) {
   const lines: string[] = [];
   const errors: string[] = [];
   const out: CliOutput = { out: (l) => lines.push(l), err: (l) => errors.push(l) };
   const recording = recordingHost(
     home,
-    (line) => line.includes(" show ") ? { stdout: SHOW } : undefined,
+    (line) => answer(line) ?? (line.includes(" show ") ? { stdout: SHOW } : undefined),
   );
   let code = 0;
   const program = new Command("aiemp").exitOverride().option("--vault <dir>");
@@ -790,6 +898,121 @@ Deno.test("aiemp service install refuses --user without --system and root by def
       host: { user: "root" },
     });
     assert.match(root.errors[0], /for root by default: give --user NAME/);
+  }));
+
+Deno.test("aiemp service install exits 1 with the command and its output when systemd refuses to start it", () =>
+  withTempDir(async (home) => {
+    await initVault(join(home, "AI_Employee_Vault"));
+    const binary = await standIn(join(home, "bin/aiemp"));
+    const deps = { standalone: true, execPath: () => binary };
+    assert.equal((await cli(["service", "install", "--no-start"], home, deps)).code, 0);
+    // The unit is unchanged now: 'enable --now' is the first step, and it is refused.
+    const run = await cli(
+      ["service", "install"],
+      home,
+      deps,
+      (line) =>
+        line.includes("enable")
+          ? { code: 1, stderr: "Job for aiemp.service failed because the control process exited." }
+          : undefined,
+    );
+    assert.equal(run.code, 1);
+    assert.match(
+      run.errors[0],
+      /^aiemp: Cannot install the service: 'systemctl --user enable --now aiemp\.service' failed: Job for/,
+    );
+  }));
+
+Deno.test("aiemp service install --system --user NAME without --vault runs on NAME's vault, not root's, and says so", () =>
+  withTempDir(async (dir) => {
+    // Regression: under sudo HOME is /root, and the vault was taken from it.
+    const root = join(dir, "root");
+    const bob = join(dir, "home/bob");
+    const units = join(dir, "units");
+    await initVault(join(bob, "AI_Employee_Vault"));
+    const binary = await standIn(join(dir, "bin/aiemp"));
+    const deps = { standalone: true, execPath: () => binary, host: { user: "root" } };
+    const getent = (line: string) =>
+      line === "getent passwd bob" ? { stdout: `bob:x:1001:1001:Bob:${bob}:/bin/sh\n` } : undefined;
+    const run = await cli(
+      ["service", "install", "--system", "--user", "bob", "--unit-dir", units],
+      root,
+      deps,
+      getent,
+    );
+    assert.equal(run.code, 0, run.errors.join("\n"));
+    const vault = join(bob, "AI_Employee_Vault");
+    const unit = await Deno.readTextFile(join(units, "aiemp.service"));
+    assert.match(unit, new RegExp(`^ExecStart=${binary} start --vault ${vault}$`, "m"));
+    assert.match(unit, /^User=bob$/m);
+    assert.ok(
+      run.lines.includes(
+        `No --vault given: the system unit runs as bob, so it runs on bob's vault ${vault} (give --vault DIR for another).`,
+      ),
+      run.lines.join("\n"),
+    );
+
+    const given = await cli(
+      [
+        "--vault",
+        join(dir, "other"),
+        "service",
+        "install",
+        "--system",
+        "--user",
+        "bob",
+        "--dry-run",
+      ],
+      root,
+      { ...deps, passwdFile: join(dir, "passwd") },
+      getent,
+    );
+    assert.equal(given.code, 0, given.errors.join("\n"));
+    assert.ok(given.lines.some((l) => l.endsWith(`AIEMP_VAULT=${join(dir, "other")}"`)));
+    assert.ok(given.lines.some((l) => l.includes("sudo -u bob aiemp vault init --path")));
+  }));
+
+Deno.test("aiemp service install --system reads the account's home from the passwd file without getent", () =>
+  withTempDir(async (dir) => {
+    const passwdFile = join(dir, "passwd");
+    await Deno.writeTextFile(
+      passwdFile,
+      "root:x:0:0:root:/root:/bin/sh\nbob:x:1001:1001::/srv/bob:/bin/sh\n",
+    );
+    const deps = {
+      standalone: true,
+      execPath: () => "/usr/local/bin/aiemp",
+      host: { user: "root" },
+      passwdFile,
+    };
+    const noGetent = (line: string) =>
+      line.startsWith("getent") ? { code: 127, stderr: "getent: command not found" } : undefined;
+    const args = [
+      "service",
+      "install",
+      "--system",
+      "--user",
+      "bob",
+      "--dry-run",
+      "--unit-dir",
+      dir,
+    ];
+    const run = await cli(args, join(dir, "root"), deps, noGetent);
+    assert.equal(run.code, 0, run.errors.join("\n"));
+    assert.ok(run.lines.some((l) => l.endsWith('AIEMP_VAULT=/srv/bob/AI_Employee_Vault"')));
+    assert.ok(run.lines.some((l) => l.includes("PATH=/usr/local/bin:/srv/bob/.local/bin:")));
+
+    const nobody = await cli(
+      ["service", "install", "--system", "--user", "carol", "--dry-run", "--unit-dir", dir],
+      join(dir, "root"),
+      deps,
+      noGetent,
+    );
+    assert.equal(nobody.code, 1);
+    assert.match(
+      nobody.errors[0],
+      /for 'carol': there is no such account here \(not in .*passwd\)/,
+    );
   }));
 
 Deno.test("aiemp service status shows systemd's view next to aiemp's own, as text and JSON", () =>
