@@ -21,7 +21,15 @@ import {
 } from "../secrets/mod.ts";
 import { SocialTokenError } from "../social/mod.ts";
 import type { VaultLayout } from "../vault/mod.ts";
-import { AuthError, exists, readConfig, readText, requireVault, stdinLines } from "./_auth_io.ts";
+import {
+  AuthError,
+  exists,
+  readConfig,
+  readText,
+  requireVault,
+  showConsentAddress,
+  stdinLines,
+} from "./_auth_io.ts";
 import type { CommandContext } from "./_output.ts";
 import {
   registerSocialAuthCommands,
@@ -122,21 +130,12 @@ async function authGmail(options: GmailAuthOptions, context: CommandContext) {
     authUri: config.gmail.auth_uri,
     tokenUri: config.gmail.token_uri,
     pasted: options.browser ? undefined : stdinLines(),
-    show(url, redirectUri) {
-      out.out(
-        `Open this address in a browser, sign in to the Google account aiemp should use and approve (waiting ${
-          CONSENT_TIMEOUT_MS / 60_000
-        } minutes):`,
-      );
-      out.out("");
-      out.out(url);
-      out.out("");
-      out.out(
-        options.browser
-          ? `Google then sends your browser back to ${redirectUri}, where aiemp is waiting.`
-          : `Google then sends your browser to ${redirectUri}/?…, which it cannot open on another machine: copy that whole address from its address bar and paste it here.`,
-      );
-    },
+    show: (url, redirectUri) =>
+      showConsentAddress(out, {
+        provider: "Google",
+        account: "the Google account aiemp should use",
+        timeoutMs: CONSENT_TIMEOUT_MS,
+      }, { url, redirectUri, pasting: !options.browser }),
   });
   if (!outcome.ok) throw new AuthError(outcome.message);
   const { grant } = outcome;

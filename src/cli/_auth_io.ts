@@ -1,6 +1,6 @@
 /**
- * What the `aiemp auth` commands share: their expected error, and reading the vault, its
- * settings, files and stdin.
+ * What the `aiemp auth` commands share: their expected error, reading the vault, its settings,
+ * files and stdin, and showing the owner where to consent.
  * @module
  */
 import { type Config, type Environment, loadConfig } from "../config/mod.ts";
@@ -59,4 +59,47 @@ export async function* stdinLines(): AsyncIterable<string> {
 /** Everything on stdin, as text. */
 export async function stdinText(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
+}
+
+/** How {@linkcode showConsentAddress} words one provider's consent. */
+export interface ConsentWording {
+  /** The provider, as the owner knows it: "Google", "LinkedIn". */
+  provider: string;
+  /** Whose account to sign in to: "the Google account aiemp should use". */
+  account: string;
+  /** How long aiemp waits for the consent, in milliseconds. */
+  timeoutMs: number;
+  /** Said after the address the browser comes back to, when it is there to receive it. */
+  waiting?: string;
+}
+
+/**
+ * Prints the consent address and what happens next: the browser comes back to `redirectUri`,
+ * where aiemp waits, or (`pasting`, the browser on another machine) the owner pastes the address
+ * it could not open.
+ */
+export function showConsentAddress(
+  out: { out(line: string): void },
+  wording: ConsentWording,
+  where: { url: string; redirectUri: string; pasting: boolean },
+): void {
+  const { provider, account, timeoutMs } = wording;
+  out.out(
+    `Open this address in a browser, sign in to ${account} and approve (waiting ${
+      timeoutMs / 60_000
+    } minutes):`,
+  );
+  out.out("");
+  out.out(where.url);
+  out.out("");
+  const back = where.redirectUri.endsWith("/") || new URL(where.redirectUri).pathname !== "/"
+    ? where.redirectUri
+    : `${where.redirectUri}/`;
+  out.out(
+    where.pasting
+      ? `${provider} then sends your browser to ${back}?…, which it cannot open on another machine: copy that whole address from its address bar and paste it here.`
+      : `${provider} then sends your browser back to ${where.redirectUri}, where aiemp is waiting${
+        wording.waiting ?? ""
+      }.`,
+  );
 }

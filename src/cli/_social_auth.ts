@@ -13,6 +13,7 @@ import {
   loadSocialAuthFlow,
   parseSocialToken,
   readSocialToken,
+  rememberSocialToken,
   renderSocialToken,
   SOCIAL_LABELS,
   SOCIAL_PLATFORMS,
@@ -29,6 +30,7 @@ import {
   readConfig,
   readText,
   requireVault,
+  showConsentAddress,
   stdinLines,
   stdinText,
 } from "./_auth_io.ts";
@@ -196,7 +198,7 @@ async function storePasted(
       `${where} holds no usable token: expected the access token alone on one line (or the JSON 'aiemp auth' writes)`,
     );
   }
-  rememberToken(pasted);
+  rememberSocialToken(pasted);
   const now = context.now?.() ?? new Date();
   const expiresAt = expiryOf(options, now) ?? pasted.expiresAt;
   const owner = await checkSocialToken(platform, pasted.accessToken, {
@@ -279,21 +281,13 @@ async function signIn(
       clientSecret ? " --client-secret-file FILE" : ""
     }`,
     pasted: options.browser ? undefined : stdinLines(),
-    show(url, redirectUri) {
-      out.out(
-        `Open this address in a browser, sign in to the ${label} account aiemp should post as and approve (waiting ${
-          SOCIAL_CONSENT_TIMEOUT_MS / 60_000
-        } minutes):`,
-      );
-      out.out("");
-      out.out(url);
-      out.out("");
-      out.out(
-        options.browser
-          ? `${label} then sends your browser back to ${redirectUri}, where aiemp is waiting (that address must be registered with your app exactly).`
-          : `${label} then sends your browser to ${redirectUri}?…, which it cannot open on another machine: copy that whole address from its address bar and paste it here.`,
-      );
-    },
+    show: (url, redirectUri) =>
+      showConsentAddress(out, {
+        provider: label,
+        account: `the ${label} account aiemp should post as`,
+        timeoutMs: SOCIAL_CONSENT_TIMEOUT_MS,
+        waiting: " (that address must be registered with your app exactly)",
+      }, { url, redirectUri, pasting: !options.browser }),
   });
   if (!outcome.ok) throw new AuthError(outcome.message);
   const { answer } = outcome;
@@ -312,7 +306,7 @@ async function signIn(
     ...withOwner(platform, owner, options.account),
     scopes: answer.scopes ?? scopes,
   };
-  rememberToken(token);
+  rememberSocialToken(token);
   await store(platform, token, layout, context);
   if (platform === "x" && !token.refreshToken) {
     out.err(
@@ -354,12 +348,6 @@ function withOwner(
 ): Pick<SocialToken, "account" | "name"> {
   const chosen = platform === "linkedin" ? account ?? owner.account : owner.account;
   return { ...(chosen ? { account: chosen } : {}), ...(owner.name ? { name: owner.name } : {}) };
-}
-
-function rememberToken(token: SocialToken): void {
-  for (const value of [token.accessToken, token.refreshToken, token.clientSecret]) {
-    if (value) rememberSecret(value);
-  }
 }
 
 async function store(

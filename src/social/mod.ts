@@ -45,6 +45,7 @@ export {
   type FreshTokenDeps,
   parseSocialToken,
   readSocialToken,
+  rememberSocialToken,
   renderSocialToken,
   socialAuthCommand,
   type SocialToken,

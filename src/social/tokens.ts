@@ -299,7 +299,7 @@ export async function freshSocialToken(
 ): Promise<SocialToken | undefined> {
   const token = readSocialToken(platform, deps.secrets);
   if (!token) return undefined;
-  remember(token);
+  rememberSocialToken(token);
   const now = deps.now?.() ?? new Date();
   if (!needsRenewal(token, now)) return token;
   if (!token.refreshToken) {
@@ -324,7 +324,8 @@ function needsRenewal(token: SocialToken, now: Date): boolean {
     Date.parse(token.expiresAt) - now.getTime() <= RENEW_BEFORE_MS;
 }
 
-function remember(token: SocialToken): void {
+/** Remembers every secret value of `token` for redaction, so none shows in a log or a message. */
+export function rememberSocialToken(token: SocialToken): void {
   for (const value of [token.accessToken, token.refreshToken, token.clientSecret]) {
     if (value) rememberSecret(value);
   }
@@ -358,7 +359,7 @@ async function renew(
       ? readSocialToken(platform, deps.secrets)
       : undefined;
     if (stored && stored.refreshToken !== token.refreshToken && !needsRenewal(stored, now)) {
-      remember(stored);
+      rememberSocialToken(stored);
       return stored;
     }
     const said = [outcome.error, outcome.description].filter(Boolean).join(": ");
@@ -390,7 +391,7 @@ async function renew(
     refreshToken: answer.refreshToken ?? token.refreshToken,
     ...(answer.scopes ?? token.scopes ? { scopes: answer.scopes ?? token.scopes } : {}),
   };
-  remember(renewed);
+  rememberSocialToken(renewed);
   try {
     await deps.save(socialTokenSecret(platform), renderSocialToken(renewed));
   } catch (error) {
