@@ -4,7 +4,6 @@
  * @module
  */
 import type { Command } from "commander";
-import { failedRequired, renderDoctorReport, runDoctor } from "../doctor/mod.ts";
 import type { CommandContext } from "./_output.ts";
 
 /** Adds `aiemp doctor [--json]` to the program. */
@@ -16,6 +15,8 @@ export function registerDoctorCommand(program: Command, context: CommandContext)
     )
     .option("--json", "print JSON")
     .action(async (options) => {
+      // Loaded when asked for: its checks reach into every part, which no other command needs.
+      const { failedRequired, renderDoctorReport, runDoctor } = await import("../doctor/mod.ts");
       const layout = context.vault();
       const checks = await runDoctor({ vault: layout.root, env, now: context.now });
       const ok = failedRequired(checks).length === 0;
