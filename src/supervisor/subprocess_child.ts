@@ -50,32 +50,38 @@ export async function runSubprocessComponent(
   await Deno.mkdir(dirname(spec.logFile), { recursive: true });
   await Deno.mkdir(dirname(spec.pidFile), { recursive: true });
   const startedAt = Date.now();
+  const started = new Date(startedAt).toISOString();
+  const posix = Deno.build.os !== "windows";
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(spec.command, {
-      args: spec.args,
+    child = new Deno.Command(posix ? "/bin/sh" : spec.command, {
+      args: posix ? ["-c", RECORD_THEN_EXEC, "sh", spec.command, ...spec.args] : spec.args,
       cwd: spec.cwd,
       env: {
         ...spec.env,
         ...(spec.heartbeatFile ? { AIEMP_HEARTBEAT_FILE: spec.heartbeatFile } : {}),
+        ...(posix
+          ? {
+            AIEMP_PID_RECORD: JSON.stringify({ command: spec.command, started }).slice(0, -1),
+            AIEMP_PID_FILE: spec.pidFile,
+          }
+          : {}),
       },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      detached: Deno.build.os !== "windows",
+      detached: posix,
     }).spawn();
   } catch (error) {
     const why = error instanceof Deno.errors.NotFound
-      ? `'${spec.command}' was not found; check watchers → ${spec.name} → command in aiemp.yaml`
+      ? notFound(spec)
       : `cannot start '${spec.command}': ${error instanceof Error ? error.message : error}`;
     throw new ComponentCrash(why);
   }
-  const record: PidRecord = {
-    pid: child.pid,
-    command: spec.command,
-    started: new Date(startedAt).toISOString(),
-  };
-  await Deno.writeTextFile(spec.pidFile, JSON.stringify(record));
+  if (!posix) {
+    const record: PidRecord = { pid: child.pid, command: spec.command, started };
+    await Deno.writeTextFile(spec.pidFile, JSON.stringify(record));
+  }
   const output = await Deno.open(spec.logFile, { append: true, create: true });
   const copy = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) await output.write(chunk);
@@ -113,11 +119,29 @@ export async function runSubprocessComponent(
     return;
   }
   if (status.success) return;
+  // The shell that starts it says 127 when there is no such program.
+  if (posix && status.code === 127) throw new ComponentCrash(notFound(spec));
   throw new ComponentCrash(
     status.signal
       ? `killed by ${status.signal}`
       : `exited with code ${status.code} (see Logs/${basename(spec.logFile)})`,
   );
+}
+
+/**
+ * How a watcher starts on Linux and macOS: a shell writes the PID file (its own PID, which
+ * becomes the watcher's at `exec`) before it runs the watcher, so no watcher ever runs without
+ * its record — not even when aiemp is killed the instant after starting it, which would
+ * otherwise leave one that the next start cannot find and so runs twice. The record's fields
+ * come in `AIEMP_PID_RECORD` (JSON without its closing brace), its path in `AIEMP_PID_FILE`;
+ * both are removed before the watcher runs.
+ */
+const RECORD_THEN_EXEC =
+  `printf '%s,"pid":%s}\\n' "$AIEMP_PID_RECORD" "$$" > "$AIEMP_PID_FILE.tmp" && ` +
+  `mv "$AIEMP_PID_FILE.tmp" "$AIEMP_PID_FILE" && unset AIEMP_PID_RECORD AIEMP_PID_FILE && exec "$@"`;
+
+function notFound(spec: SubprocessComponent): string {
+  return `'${spec.command}' was not found; check watchers → ${spec.name} → command in aiemp.yaml`;
 }
 
 /**

@@ -490,6 +490,28 @@ Deno.test({
     }),
 });
 
+Deno.test("a watcher never runs without its PID record, so one started just before aiemp is killed is found", () =>
+  withTemp(async (dir) => {
+    // The watcher's first act: print its own PID, the record it finds, and any AIEMP_PID_ variable.
+    const spec = shWatcher(
+      dir,
+      "early",
+      'echo "me=$$"; cat "$RECORD"; echo; env | grep AIEMP_PID_ || echo "no AIEMP_PID_ variables"',
+    );
+    spec.env = { RECORD: spec.pidFile };
+    await runSubprocessComponent(spec, {
+      signal: new AbortController().signal,
+      ready: () => {},
+      setProbe: () => {},
+    });
+    const log = await Deno.readTextFile(spec.logFile);
+    const me = Number(/me=(\d+)/.exec(log)?.[1]);
+    const record = JSON.parse(log.split("\n")[1]);
+    assert.equal(record.pid, me, "the record names the watcher itself, written before it ran");
+    assert.equal(record.command, "sh");
+    assert.match(log, /no AIEMP_PID_ variables/, "the record's variables do not reach the watcher");
+  }));
+
 Deno.test("a watcher whose program does not exist fails with the fix", () =>
   withTemp(async (dir) => {
     const spec = shWatcher(dir, "missing", "", { command: "no-such-program-here", args: [] });
